@@ -1,0 +1,77 @@
+/* exit.h — the exit engine: periods of participation, the 90-day clock and the common exit
+ * (RULES.md §3-5; 20 CFR 677.150; seeds 001, 003, 004).
+ *
+ * For one person as of a date it answers, per program and per period of participation: when the
+ * person entered, whether they are still active or exited (and on what date), what holds the
+ * exit group open, when the soft exit will be determined and how many days remain — and why. */
+#ifndef BRAID_CORE_EXIT_H
+#define BRAID_CORE_EXIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/catalog.h"
+#include "core/policy.h"
+#include "core/record.h"
+
+enum exit_status {
+    EXIT_STATUS_REPORTABLE, /* known for the program, never a participant (RULES.md §3) */
+    EXIT_STATUS_ACTIVE,
+    EXIT_STATUS_EXITED,
+};
+
+/* What holds an exit group open, in the order of precedence of RULES.md §4. */
+enum exit_hold {
+    EXIT_HOLD_NONE,           /* only the plain 90-day clock is running */
+    EXIT_HOLD_OPEN_SERVICE,   /* a qualifying service has not ended as of the date */
+    EXIT_HOLD_FUTURE_SERVICE, /* a qualifying service is scheduled to start after the date */
+    EXIT_HOLD_PLANNED_GAP,    /* planned gaps moved the soft-exit day past L + 91 */
+};
+
+/* One program in one period of participation. */
+struct exit_period {
+    int program;
+    int group;                    /* exit group: equal for programs that exit together */
+    int period;                   /* 1, 2, ... within the group */
+    enum exit_status status;
+    int32_t entry_on;             /* first triggering service of the program in the period */
+    int32_t exit_on;              /* = last_service_on once exited, else DATE_NONE */
+    int32_t last_service_on;      /* L: latest end of the group's qualifying services */
+    int last_service;             /* index of the service that set L, or -1 */
+    enum exit_hold held_by;
+    int holding_service;          /* the open or future service that holds, or -1 */
+    int holding_gap;              /* the last gap of the chain that moved the soft exit, or -1 */
+    int32_t soft_exit_on;         /* day the soft exit is (or will be) determined; DATE_NONE while
+                                     an open or future service holds */
+    int32_t days_remaining;       /* soft_exit_on - as_of, 0 once exited, -1 when unknown */
+    int32_t days_without_service; /* as_of - L for the group's latest period, else -1 */
+    int gaps_in_period;           /* planned gaps of the group within this period */
+};
+
+struct exit_result {
+    int32_t as_of;
+    struct exit_period *periods; /* grouped by exit group, then period, then program */
+    size_t n_periods, cap_periods;
+    int *stale_services;         /* open services past their projected end (to be closed) */
+    size_t n_stale, cap_stale;
+};
+
+void exit_result_init(struct exit_result *result);
+void exit_result_cleanup(struct exit_result *result);
+
+/* Determines every period of participation of the person as of as_of, replacing what result held.
+ * The record must have passed record_validate(); this function can't fail. */
+void exit_determine(const struct catalog *catalog, const struct policy *policy,
+                    const struct person_record *record, int32_t as_of, struct exit_result *result);
+
+/* Writes a plain-English explanation of one period into buf (always NUL-terminated, truncated to
+ * size) and returns the length it wanted, as snprintf does. */
+size_t exit_explain(const struct catalog *catalog, const struct person_record *record,
+                    const struct exit_result *result, const struct exit_period *period,
+                    char *buf, size_t size);
+
+const char *exit_status_name(enum exit_status status); /* "reportable", "active", "exited" */
+const char *exit_hold_name(enum exit_hold hold);       /* "open_service", ...; NULL for none */
+
+#endif
