@@ -12,6 +12,7 @@ br_error_clear(struct br_error *err)
     err->code = BR_OK;
     err->message[0] = '\0';
     err->n_fields = 0;
+    err->n_dropped = 0;
 }
 
 int
@@ -34,14 +35,22 @@ br_error_field(struct br_error *err, const char *field, const char *fmt, ...)
         return;
     if (err->code == BR_OK)
         err->code = BR_EINVAL;
-    if (err->n_fields >= BR_ERROR_MAX_FIELDS)
+    if (err->n_fields >= BR_ERROR_MAX_FIELDS) {
+        err->n_dropped++;
         return;
+    }
     struct br_field_error *f = &err->fields[err->n_fields++];
     snprintf(f->field, sizeof(f->field), "%s", field);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(f->problem, sizeof(f->problem), fmt, ap);
     va_end(ap);
+}
+
+size_t
+br_error_field_count(const struct br_error *err)
+{
+    return err->n_fields + err->n_dropped;
 }
 
 const char *

@@ -30,6 +30,7 @@ struct br_error {
     enum br_code code;
     char message[256];
     size_t n_fields;
+    size_t n_dropped; /* bad fields past BR_ERROR_MAX_FIELDS: counted, not kept */
     struct br_field_error fields[BR_ERROR_MAX_FIELDS];
 };
 
@@ -41,12 +42,15 @@ void br_error_clear(struct br_error *err);
 int br_error_set(struct br_error *err, enum br_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Adds one bad field (printf-style problem).  Past BR_ERROR_MAX_FIELDS the field is dropped but
- * the error stays.  Sets code to BR_EINVAL when no code is set yet.  err may be NULL. */
+/* Adds one bad field (printf-style problem).  Past BR_ERROR_MAX_FIELDS the field is dropped (and
+ * counted in n_dropped) but the error stays.  Sets code to BR_EINVAL when no code is set yet.  err may be NULL. */
 void br_error_field(struct br_error *err, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* The stable machine name of a code: "validation_failed", "not_found", ... */
+/* How many bad fields were reported, kept or dropped. */
+size_t br_error_field_count(const struct br_error *err);
+
 const char *br_code_name(enum br_code code);
 
 #endif

@@ -47,7 +47,14 @@ struct exit_period {
     int32_t days_remaining;       /* soft_exit_on - as_of, 0 once exited, -1 when unknown */
     int32_t days_without_service; /* as_of - L for the group's latest period, else -1 */
     int gaps_in_period;           /* planned gaps of the group within this period */
+    bool gap_review;              /* gap_review_count or more gaps: supervisor review (§5) */
+    int32_t review_on;            /* latest period only: the first day after as_of on which this
+                                     determination changes by the calendar alone (a service
+                                     starts or ends, a projected end passes, the soft exit is
+                                     determined); DATE_NONE when only new records can change it */
 };
+
+struct exit_span;
 
 struct exit_result {
     int32_t as_of;
@@ -55,6 +62,14 @@ struct exit_result {
     size_t n_periods, cap_periods;
     int *stale_services;         /* open services past their projected end (to be closed) */
     size_t n_stale, cap_stale;
+
+    /* Working space, kept between calls so evaluating many people allocates nothing. */
+    int *order;
+    size_t cap_order;
+    int *gap_order;
+    size_t cap_gap_order;
+    struct exit_span *spans;
+    size_t cap_spans;
 };
 
 void exit_result_init(struct exit_result *result);
@@ -70,6 +85,11 @@ void exit_determine(const struct catalog *catalog, const struct policy *policy,
 size_t exit_explain(const struct catalog *catalog, const struct person_record *record,
                     const struct exit_result *result, const struct exit_period *period,
                     char *buf, size_t size);
+
+/* The exit group a program belongs to (RULES.md §4): every common-exit program shares one key
+ * (EXIT_GROUP_COMMON); any other program is a group by itself, keyed by its catalog index. */
+#define EXIT_GROUP_COMMON (-1)
+int exit_group_key(const struct catalog *catalog, int program);
 
 const char *exit_status_name(enum exit_status status); /* "reportable", "active", "exited" */
 const char *exit_hold_name(enum exit_hold hold);       /* "open_service", ...; NULL for none */

@@ -15,11 +15,13 @@
 
 /* An eligibility determination for one program (RULES.md §3, §7). */
 struct enrollment {
+    int64_t id; /* the store's id; 0 when not stored */
     int program;
     int32_t eligibility_on;
 };
 
 struct service {
+    int64_t id;
     int program;
     int code;                 /* index into catalog->services */
     int32_t start_on;         /* actual start */
@@ -36,6 +38,7 @@ enum gap_reason {
 };
 
 struct planned_gap {
+    int64_t id;
     int program; /* the gap holds this program's exit group */
     enum gap_reason reason;
     int32_t start_on;

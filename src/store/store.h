@@ -1,0 +1,243 @@
+/* store.h — persistence behind one interface: SQLite now, PostgreSQL next.
+ *
+ * A backend is a table of functions (struct store_ops), as Redis does with its connection types;
+ * callers write `st->ops->service_insert(st, ...)`.  The store knows SQL and nothing of HTTP or of
+ * the rules: src/app opens a transaction, loads what a rule needs, asks src/core, writes, audits
+ * and commits.  Every person-owned row carries person_id, so a distributed PostgreSQL can keep
+ * one person's rows on one shard.  Dates cross this interface as day numbers (core/date.h).
+ *
+ * Every function returns 0 or a negative BR_E* code with details in err (never SQL text that
+ * would reach a user: messages name the operation, not the statement). */
+#ifndef BRAID_STORE_STORE_H
+#define BRAID_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/catalog.h"
+#include "core/error.h"
+#include "core/exit.h"
+#include "core/person.h"
+#include "core/policy.h"
+#include "core/record.h"
+
+/* The schema version this binary writes; a database newer than this is refused. */
+#define STORE_SCHEMA_VERSION 1
+
+#define STORE_TEXT_SIZE 256
+#define STORE_EMAIL_SIZE 128
+#define STORE_HASH_SIZE 32 /* keyed hashes (SSN, tokens) */
+
+struct store;
+
+/* A person as stored: the facts plus the store's bookkeeping. */
+struct stored_person {
+    int64_t id;
+    char external_id[PERSON_ID_SIZE]; /* id in the system it came from ("" when born here) */
+    struct person_facts facts;
+    int64_t version;                  /* bumped by every change (ETag / If-Match) */
+};
+
+/* What a service record carries besides what the rules read (struct service). */
+struct service_detail {
+    char provider[STORE_TEXT_SIZE];
+    int64_t staff_id;   /* 0 when unknown */
+    int64_t cost_cents; /* 0 when no cost */
+    /* Braided funding (RULES.md §6): up to four streams, percentages summing to 100. */
+    size_t n_funding;
+    struct {
+        char stream[CATALOG_CODE_SIZE];
+        int percent;
+    } funding[4];
+};
+
+struct case_note {
+    int64_t id;
+    int64_t person_id;
+    int64_t service_id; /* 0 for a note without a service (a status update) */
+    int64_t agency_id;
+    int64_t author_id;
+    int32_t written_on; /* the day it was entered: a note > 3 business days late is late (§8) */
+    bool confidential;
+    char *body;         /* owned by the caller on insert; by the note after a load (free it) */
+};
+
+enum contact_method {
+    CONTACT_PHONE,
+    CONTACT_LETTER,
+    CONTACT_EMAIL,
+    CONTACT_HOME_VISIT,
+    CONTACT_IN_PERSON,
+    CONTACT_OTHER_AGENCY,
+    CONTACT_OTHER,
+};
+
+struct contact {
+    int64_t id;
+    int64_t person_id;
+    int64_t staff_id;
+    int32_t contacted_on;
+    enum contact_method method;
+    bool responded; /* a letter or e-mail without a response is not a quality contact (§8) */
+    char outcome[STORE_TEXT_SIZE];
+};
+
+struct audit_entry {
+    int64_t user_id;   /* 0 for the system (a nightly run, an import) */
+    int64_t person_id; /* 0 when the action is not about one person */
+    const char *action; /* "person.register", "service.record", "exit.apply", ... */
+    const char *entity; /* "service" */
+    int64_t entity_id;
+    const char *reason; /* may be NULL */
+    const char *before; /* JSON text or NULL */
+    const char *after;  /* JSON text or NULL */
+};
+
+/* The exit clock of one exit group of one person, kept current by every change (RULES.md §4). */
+struct stored_clock {
+    int group_key;          /* EXIT_GROUP_COMMON or a program index */
+    int period;
+    enum exit_status status;
+    int32_t last_service_on;
+    int32_t soft_exit_on;
+    enum exit_hold held_by;
+    int32_t review_on;      /* the nightly run re-examines the person on or after this day */
+    int32_t computed_on;    /* the as-of day it was computed for (so --verify can recompute it) */
+};
+
+/* A soft exit recorded by `braid exits --apply` for one program and one period. */
+struct recorded_exit {
+    int64_t person_id;
+    int program;
+    int period;
+    int32_t entry_on;
+    int32_t exit_on;
+    int32_t determined_on;
+    int64_t run_id;
+};
+
+struct user {
+    int64_t id;
+    char email[STORE_EMAIL_SIZE];
+    char name[STORE_TEXT_SIZE];
+    char role[CATALOG_CODE_SIZE];   /* case_manager, supervisor, partner_staff, analyst, ... */
+    char agency[CATALOG_CODE_SIZE]; /* agency code */
+    char password_hash[STORE_TEXT_SIZE]; /* argon2id, encoded */
+    bool active;
+};
+
+/* Called once per person by the streaming scans; return non-zero to stop (that value is
+ * returned by the scan). */
+typedef int (*store_person_fn)(void *ctx, const struct stored_person *person,
+                               const struct person_record *record);
+typedef int (*store_id_fn)(void *ctx, int64_t person_id);
+
+struct store_ops {
+    const char *name; /* "sqlite" */
+    void (*close)(struct store *st);
+
+    /* Transactions: one writer at a time; begin waits (busy timeout) rather than failing. */
+    int (*begin)(struct store *st, struct br_error *err);
+    int (*commit)(struct store *st, struct br_error *err);
+    void (*rollback)(struct store *st);
+
+    /* Schema: migrate applies every missing migration in its own transaction. */
+    int (*schema_version)(struct store *st, int *version, struct br_error *err);
+    int (*migrate)(struct store *st, struct br_error *err);
+
+    /* Catalog and policy settings: saved at init from data/catalog.json, loaded at start-up. */
+    int (*catalog_save)(struct store *st, const struct catalog *catalog,
+                        const struct policy *policy, struct br_error *err);
+    int (*catalog_load)(struct store *st, struct catalog *catalog, struct policy *policy,
+                        struct br_error *err);
+
+    /* People.  person_insert sets person->id and version 1. */
+    int (*person_insert)(struct store *st, struct stored_person *person, struct br_error *err);
+    int (*person_get)(struct store *st, int64_t id, struct stored_person *person,
+                      struct br_error *err);
+    int (*person_by_external_id)(struct store *st, const char *external_id, int64_t *id,
+                                 struct br_error *err);
+    /* Likely duplicates: the same SSN hash, or the same first name, last name and birth date.
+     * Writes up to max ids. */
+    int (*person_duplicates)(struct store *st, const struct person_facts *facts,
+                             const uint8_t *ssn_hash, int64_t *ids, size_t max, size_t *n,
+                             struct br_error *err);
+    int (*identity_put)(struct store *st, int64_t person_id, const uint8_t ssn_hash[STORE_HASH_SIZE],
+                        const uint8_t *sealed, size_t sealed_len, struct br_error *err);
+
+    /* A person's enrollments, services and gaps (with ids), program/code as catalog indexes. */
+    int (*record_load)(struct store *st, const struct catalog *catalog, int64_t person_id,
+                       struct person_record *record, struct br_error *err);
+    int (*enrollment_insert)(struct store *st, int64_t person_id, struct enrollment *enrollment,
+                             const struct catalog *catalog, const char *facts_json,
+                             int64_t decided_by, struct br_error *err);
+    int (*service_insert)(struct store *st, int64_t person_id, struct service *service,
+                          const struct catalog *catalog, const struct service_detail *detail,
+                          struct br_error *err);
+    /* Updates dates of a stored service (close, correct); BR_ENOTFOUND if not this person's. */
+    int (*service_update)(struct store *st, int64_t person_id, const struct service *service,
+                          struct br_error *err);
+    int (*gap_insert)(struct store *st, int64_t person_id, struct planned_gap *gap,
+                      const struct catalog *catalog, const char *services_after,
+                      struct br_error *err);
+    int (*note_insert)(struct store *st, struct case_note *note, struct br_error *err);
+    int (*contact_insert)(struct store *st, struct contact *contact, struct br_error *err);
+
+    /* The append-only audit log (the schema refuses UPDATE and DELETE on it). */
+    int (*audit_append)(struct store *st, const struct audit_entry *entry, struct br_error *err);
+
+    /* Exit clocks: replace all of a person's clocks; list people whose review_on <= day. */
+    int (*clocks_put)(struct store *st, int64_t person_id, const struct stored_clock *clocks,
+                      size_t n, struct br_error *err);
+    int (*clocks_get)(struct store *st, int64_t person_id, struct stored_clock *clocks,
+                      size_t max, size_t *n, struct br_error *err);
+    int (*clocks_due)(struct store *st, int32_t day, store_id_fn fn, void *ctx,
+                      struct br_error *err);
+
+    /* Recorded exits (--apply).  exit_put inserts or leaves an identical row alone (idempotent,
+     * *inserted says which); exits_delete_after removes a person's recorded exits that a late
+     * service reopened. */
+    int (*exit_run_begin)(struct store *st, int32_t as_of, int64_t *run_id, struct br_error *err);
+    int (*exit_run_finish)(struct store *st, int64_t run_id, long examined, long recorded,
+                           long reopened, struct br_error *err);
+    int (*exit_put)(struct store *st, const struct recorded_exit *exit, bool *inserted,
+                    struct br_error *err);
+    int (*exits_get)(struct store *st, int64_t person_id, struct recorded_exit *exits, size_t max,
+                     size_t *n, struct br_error *err);
+    int (*exit_delete)(struct store *st, int64_t person_id, int program, int period,
+                       struct br_error *err);
+
+    /* Streams every person with their record, in id order, with memory independent of the
+     * number of people (one pass over people, enrollments, services and gaps in step). */
+    int (*people_scan)(struct store *st, const struct catalog *catalog, store_person_fn fn,
+                       void *ctx, struct br_error *err);
+
+    /* Users and API tokens.  Token hashes are keyed hashes of the token (never the token). */
+    int (*user_insert)(struct store *st, struct user *user, struct br_error *err);
+    int (*user_by_email)(struct store *st, const char *email, struct user *user,
+                         struct br_error *err);
+    int (*token_insert)(struct store *st, int64_t user_id, const uint8_t hash[STORE_HASH_SIZE],
+                        const char *label, struct br_error *err);
+    int (*token_user)(struct store *st, const uint8_t hash[STORE_HASH_SIZE], int64_t *user_id,
+                      struct br_error *err);
+
+    /* Online, consistent copy of the whole database to path (safe while others write). */
+    int (*backup)(struct store *st, const char *path, struct br_error *err);
+};
+
+struct store {
+    const struct store_ops *ops;
+};
+
+/* Opens (creating if needed) the database at path with the backend its form names (a file path
+ * is SQLite).  Does not migrate: callers run ops->migrate (init) or check schema_version. */
+int store_open(const char *path, struct store **out, struct br_error *err);
+
+/* Opens and checks the schema: an older database is migrated, a newer one refused. */
+int store_open_current(const char *path, struct store **out, struct br_error *err);
+
+/* Replaces the database file at path with the backup at from (SQLite online backup). */
+int store_restore(const char *path, const char *from, struct br_error *err);
+
+#endif
