@@ -12,7 +12,7 @@ CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g $(OPT) \
            -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
            -Wformat=2 -Wno-format-nonliteral $(WERROR) $(SAN) \
            -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -lpthread
 TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null) $(LDLIBS)
 
 LIB_SRC := $(wildcard src/core/*.c src/store/*.c src/app/*.c)
@@ -62,7 +62,8 @@ fuzz: deps
 	    -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags jansson) \
 	    -o $(BUILD)/fuzz_bundle tests/fuzz/fuzz_bundle.c src/app/bundle.c src/app/catalog_file.c \
 	    src/core/*.c $(shell pkg-config --libs jansson) -lm
-	$(BUILD)/fuzz_bundle -max_total_time=60 tests/fuzz/corpus
+	@mkdir -p $(BUILD)/fuzz-corpus
+	$(BUILD)/fuzz_bundle -max_total_time=60 -dict=tests/fuzz/bundle.dict $(BUILD)/fuzz-corpus tests/fuzz/corpus
 
 fmt:
 	clang-format -i src/*/*.c src/*/*.h tests/*/*.c

@@ -294,17 +294,16 @@ group_review_on(const struct group_walk *w)
     return review;
 }
 
+/* RULES.md §3: a person known to a program — by an eligibility determination or any service in
+ * it, self-service included — is at least a reportable individual for it. */
 static bool
-program_involved(const struct catalog *catalog, const struct person_record *record, int program)
+program_involved(const struct person_record *record, int program)
 {
     if (person_record_eligibility(record, program) != DATE_NONE)
         return true;
-    for (size_t i = 0; i < record->n_services; i++) {
-        const struct service *s = &record->services[i];
-        const struct service_code *code = &catalog->services[s->code];
-        if (s->program == program && (code->triggers_participation || code->prevents_exit))
+    for (size_t i = 0; i < record->n_services; i++)
+        if (record->services[i].program == program)
             return true;
-    }
     return false;
 }
 
@@ -404,7 +403,7 @@ emit_periods(struct group_walk *w)
 
     for (size_t p = 0; p < catalog->n_programs; p++) {
         if (exit_group_key(catalog, (int)p) != w->key ||
-            !program_involved(catalog, w->record, (int)p))
+            !program_involved(w->record, (int)p))
             continue;
         bool entered = false;
         for (size_t i = first_emitted; i < result->n_periods && !entered; i++)
@@ -445,7 +444,7 @@ static bool
 group_involved(const struct catalog *catalog, const struct person_record *record, int key)
 {
     for (size_t p = 0; p < catalog->n_programs; p++)
-        if (exit_group_key(catalog, (int)p) == key && program_involved(catalog, record, (int)p))
+        if (exit_group_key(catalog, (int)p) == key && program_involved(record, (int)p))
             return true;
     return false;
 }

@@ -1,0 +1,354 @@
+/* cmd_exits.c — `braid exits`: the exit determination of every person in a file of person bundles
+ * (JSON Lines), as of a date, one JSON line out per person in, with no database.
+ *
+ * Streams: one line buffer (capped), one person_record and one exit_result are reused for every
+ * line, so memory does not grow with the number of lines.  A bad line becomes an error line and
+ * the rest are still evaluated; the exit status says whether any failed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "app/bundle.h"
+#include "app/catalog_file.h"
+#include "cli/commands.h"
+#include "core/date.h"
+#include "core/error.h"
+#include "core/exit.h"
+#include "core/mem.h"
+
+/* A hard cap on one input line: a longer one is reported and skipped, never buffered. */
+#define EXITS_LINE_MAX ((size_t)8 << 20)
+#define EXITS_CHUNK ((size_t)64 << 10)
+#define EXITS_PATH_MAX 4096
+#define EXITS_PROGRESS_EVERY 10000 /* lines between progress updates on a terminal */
+#define EXITS_SYNOPSIS "braid exits --input FILE --as-of YYYY-MM-DD [--catalog FILE]"
+
+/* Reads lines from a file descriptor into a buffer that never grows past its limit. */
+struct line_reader {
+    int fd;
+    size_t limit;
+    char *line; /* the current line, without its newline; not NUL-terminated */
+    size_t len, cap;
+    bool too_long; /* the current line was over limit: its bytes were dropped */
+    char *chunk;
+    size_t pos, end;
+    bool eof;
+};
+
+static void
+line_reader_init(struct line_reader *r, int fd, size_t limit)
+{
+    memset(r, 0, sizeof(*r));
+    r->fd = fd;
+    r->limit = limit;
+    r->chunk = xmalloc(EXITS_CHUNK);
+}
+
+static void
+line_reader_cleanup(struct line_reader *r)
+{
+    free(r->line);
+    free(r->chunk);
+}
+
+static void
+line_reader_append(struct line_reader *r, const char *bytes, size_t n)
+{
+    size_t cap;
+
+    if (r->too_long || n == 0)
+        return;
+    if (n > r->limit - r->len) {
+        r->too_long = true;
+        r->len = 0;
+        return;
+    }
+    if (r->len + n > r->cap) {
+        /* Doubling, but never past the limit: the cap is on memory, not just on lines. */
+        cap = r->cap ? r->cap : 4096;
+        while (cap < r->len + n)
+            cap = cap > r->limit / 2 ? r->limit : cap * 2;
+        r->line = xrealloc(r->line, cap);
+        r->cap = cap;
+    }
+    memcpy(r->line + r->len, bytes, n);
+    r->len += n;
+}
+
+/* Reads the next line.  Returns 1 with the line in r->line / r->len (or r->too_long set), 0 at the
+ * end of input, or BR_EIO with errno set when reading failed.  read(2) rather than stdio, so a
+ * line from a pipe is answered as soon as it arrives. */
+static int
+line_reader_next(struct line_reader *r)
+{
+    bool started = false;
+    ssize_t got;
+
+    r->len = 0;
+    r->too_long = false;
+    for (;;) {
+        if (r->pos == r->end) {
+            if (r->eof)
+                return started ? 1 : 0;
+            got = read(r->fd, r->chunk, EXITS_CHUNK);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got < 0)
+                return BR_EIO;
+            r->pos = 0;
+            r->end = (size_t)got;
+            r->eof = got == 0;
+            continue;
+        }
+        const char *start = r->chunk + r->pos;
+        const char *newline = memchr(start, '\n', r->end - r->pos);
+        size_t take = newline ? (size_t)(newline - start) : r->end - r->pos;
+        started = true;
+        line_reader_append(r, start, take);
+        r->pos += take;
+        if (newline != NULL) {
+            r->pos++;
+            return 1;
+        }
+    }
+}
+
+/* Blank lines are skipped (they still count in line numbers). */
+static bool
+is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strchr(" \t\r\f\v", s[i]) == NULL || s[i] == '\0')
+            return false;
+    }
+    return true;
+}
+
+/* Opens the input file for reading.  Returns the descriptor, or -1 with errno set. */
+static int
+open_input(const char *path)
+{
+    int fd;
+
+    do {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+static void
+exits_usage(FILE *out)
+{
+    fprintf(out, "usage: %s\n"
+            "\n"
+            "Determines, for each person bundle in FILE (JSON Lines, one person per line), every\n"
+            "period of participation as of the date: entry, status, exit date, what holds the\n"
+            "exit group open, the soft-exit day and days remaining, with an explanation.\n"
+            "Prints one JSON line per input line, in order; a bad line prints an error object\n"
+            "naming each bad field, and the others are still evaluated.\n"
+            "\n"
+            "options:\n"
+            "  --input FILE        person bundles to read; - reads standard input (required)\n"
+            "  --as-of YYYY-MM-DD  the date to determine exits as of (required)\n"
+            "  --catalog FILE      programs, service codes and policy (default: $BRAID_CATALOG,\n"
+            "                      else <braid dir>/../data/catalog.json,\n"
+            "                      else ./data/catalog.json)\n"
+            "  --help              show this help\n"
+            "\n"
+            "exit status: 0 every line evaluated, 1 some line failed, 2 usage or input error\n",
+            EXITS_SYNOPSIS);
+}
+
+/* Writes one compact JSON line.  Returns 0 or BR_EIO. */
+static int
+exits_print(json_t *value)
+{
+    if (json_dumpf(value, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+        return BR_EIO;
+    if (fputc('\n', stdout) == EOF)
+        return BR_EIO;
+    return 0;
+}
+
+struct exits_options {
+    const char *input;
+    const char *catalog;
+    int32_t as_of;
+};
+
+/* Returns -1 to go on, else the exit status to return now. */
+static int
+exits_parse_options(int argc, char **argv, struct exits_options *opts)
+{
+    static const struct option longopts[] = {
+        {"input", required_argument, NULL, 'i'},
+        {"as-of", required_argument, NULL, 'a'},
+        {"catalog", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *as_of = NULL;
+    int c;
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            opts->input = optarg;
+            break;
+        case 'a':
+            as_of = optarg;
+            break;
+        case 'c':
+            opts->catalog = optarg;
+            break;
+        case 'h':
+            exits_usage(stdout);
+            return CLI_OK;
+        case ':':
+            fprintf(stderr, "braid exits: %s needs a value\n", argv[optind - 1]);
+            goto usage;
+        default:
+            fprintf(stderr, "braid exits: unknown option '%s'\n", argv[optind - 1]);
+            goto usage;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "braid exits: unexpected argument '%s'\n", argv[optind]);
+        goto usage;
+    }
+    if (opts->input == NULL || as_of == NULL) {
+        fprintf(stderr, "braid exits: %s is required\n",
+                opts->input == NULL ? "--input" : "--as-of");
+        goto usage;
+    }
+    if (date_parse(as_of, &opts->as_of) != 0) {
+        fprintf(stderr, "braid exits: --as-of '%s' is not a date (YYYY-MM-DD, a real day)\n",
+                as_of);
+        goto usage;
+    }
+    return -1;
+usage:
+    fprintf(stderr, "usage: %s\nTry 'braid exits --help' for more.\n", EXITS_SYNOPSIS);
+    return CLI_USAGE;
+}
+
+int
+cmd_exits(int argc, char **argv)
+{
+    struct exits_options opts = {.input = NULL, .catalog = NULL, .as_of = DATE_NONE};
+    struct catalog catalog = {0};
+    struct policy policy;
+    struct person_record record;
+    struct exit_result result;
+    struct line_reader reader;
+    struct br_error err;
+    char catalog_path[EXITS_PATH_MAX];
+    long line_no = 0, evaluated = 0, failed = 0;
+    bool progress;
+    int fd = -1;
+    int status;
+    int rc;
+
+    status = exits_parse_options(argc, argv, &opts);
+    if (status >= 0)
+        return status;
+
+    person_record_init(&record);
+    exit_result_init(&result);
+    line_reader_init(&reader, -1, EXITS_LINE_MAX);
+    policy_defaults(&policy);
+
+    if (opts.catalog == NULL)
+        opts.catalog = catalog_file_find(catalog_path, sizeof(catalog_path));
+    br_error_clear(&err);
+    if (catalog_file_load(opts.catalog, &catalog, &policy, &err) != 0) {
+        fprintf(stderr, "braid exits: catalog %s: %s\n", opts.catalog, err.message);
+        for (size_t i = 0; i < err.n_fields && i < BR_ERROR_MAX_FIELDS; i++)
+            fprintf(stderr, "  %s: %s\n", err.fields[i].field, err.fields[i].problem);
+        status = CLI_USAGE;
+        goto out;
+    }
+
+    if (strcmp(opts.input, "-") == 0) {
+        reader.fd = STDIN_FILENO;
+    } else {
+        fd = open_input(opts.input);
+        if (fd < 0) {
+            fprintf(stderr, "braid exits: cannot open %s: %s\n", opts.input, strerror(errno));
+            status = CLI_USAGE;
+            goto out;
+        }
+        reader.fd = fd;
+    }
+
+    /* Progress only where a person watches stderr and the results go elsewhere. */
+    progress = isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
+    status = CLI_OK;
+    for (;;) {
+        json_t *id = NULL;
+        json_t *out;
+
+        rc = line_reader_next(&reader);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            fprintf(stderr, "braid exits: reading %s failed after line %ld: %s\n", opts.input,
+                    line_no, strerror(errno));
+            status = CLI_USAGE;
+            goto out;
+        }
+        line_no++;
+        if (reader.too_long) {
+            br_error_clear(&err);
+            br_error_set(&err, BR_ETOOBIG, "line is longer than %zu bytes", EXITS_LINE_MAX);
+            out = bundle_encode_error(NULL, line_no, &err);
+            failed++;
+        } else if (is_blank(reader.line, reader.len)) {
+            continue;
+        } else if (bundle_parse(&catalog, &policy, reader.line, reader.len, &record, &id,
+                                &err) != 0) {
+            out = bundle_encode_error(id, line_no, &err);
+            failed++;
+        } else {
+            exit_determine(&catalog, &policy, &record, opts.as_of, &result);
+            out = bundle_encode_exits(&catalog, &record, &result, id);
+            evaluated++;
+        }
+        rc = exits_print(out);
+        json_decref(out);
+        json_decref(id);
+        if (rc != 0)
+            break;
+        if (progress && line_no % EXITS_PROGRESS_EVERY == 0)
+            fprintf(stderr, "\rbraid exits: %ld lines", line_no);
+    }
+    if (rc != 0 || fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "%sbraid exits: writing the results failed: %s\n", progress ? "\n" : "",
+                strerror(errno));
+        status = CLI_USAGE;
+        goto out;
+    }
+    if (failed > 0)
+        status = CLI_INPUT_FAILED;
+    /* A person at a terminal gets a tally; a pipeline gets clean stderr. */
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "%sbraid exits: %ld lines, %ld people evaluated, %ld failed\n",
+                progress ? "\r" : "", line_no, evaluated, failed);
+out:
+    if (fd >= 0)
+        close(fd);
+    line_reader_cleanup(&reader);
+    exit_result_cleanup(&result);
+    person_record_cleanup(&record);
+    catalog_cleanup(&catalog);
+    return status;
+}
