@@ -32,18 +32,21 @@ deps:
 
 $(BUILD)/libbraid.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/braid: $(CLI_OBJ) $(BUILD)/libbraid.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC   $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libbraid.a tests/testutil.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libbraid.a $(TEST_LDLIBS)
+	@echo "  TEST $@"
+	@$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libbraid.a $(TEST_LDLIBS)
 
 check: deps $(BUILD)/braid $(TESTS)
 	@BRAID=$(BUILD)/braid tests/run $(TESTS)

@@ -151,7 +151,7 @@ json_date(int32_t date)
 static json_t *
 service_json(const struct app *app, const struct service *s)
 {
-    return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o}", (json_int_t)s->id, "program",
+    return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)s->id, "program",
                      app->catalog.programs[s->program].code, "code",
                      app->catalog.services[s->code].code, "start_date", json_date(s->start_on),
                      "end_date", json_date(s->end_on), "projected_end_date",

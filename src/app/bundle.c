@@ -603,3 +603,13 @@ bundle_encode_error(json_t *id, long line, const struct br_error *err)
     json_object_set_new(out, "error", error);
     return out;
 }
+
+json_t *
+bundle_person_id(const struct stored_person *person)
+{
+    if (person->external_id[0] != '\0')
+        return json_string(person->external_id);
+    char id[32];
+    snprintf(id, sizeof(id), "P%lld", (long long)person->id);
+    return json_string(id);
+}

@@ -20,6 +20,7 @@
 #include "core/exit.h"
 #include "core/policy.h"
 #include "core/record.h"
+#include "store/store.h"
 
 /* A hard cap on each array of a bundle, so one line cannot ask for unbounded work. */
 #define BUNDLE_MAX_ITEMS 10000
@@ -50,6 +51,11 @@ int bundle_parse(const struct catalog *catalog, const struct policy *policy, con
  * This function can't fail. */
 json_t *bundle_encode_exits(const struct catalog *catalog, const struct person_record *record,
                             const struct exit_result *result, json_t *id);
+
+/* The bundle id of a stored person (new reference): the id it was imported with (external_id),
+ * or "P<id>" for a person registered in braid.  Export and the database exit run both use it, so
+ * their lines match. */
+json_t *bundle_person_id(const struct stored_person *person);
 
 /* An error line as a new JSON object (the caller owns it):
  *   {"id", "line", "error": {"code", "message", "fields": [{"field", "problem"}]}}

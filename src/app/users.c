@@ -34,6 +34,59 @@ email_valid(const char *email)
     return strlen(email) < STORE_EMAIL_SIZE;
 }
 
+/* Codes are what people type and systems match on: upper-case letters, digits and '_'. */
+static bool
+code_valid(const char *code)
+{
+    size_t n = strlen(code);
+    if (n == 0 || n >= CATALOG_CODE_SIZE || !(code[0] >= 'A' && code[0] <= 'Z'))
+        return false;
+    for (const char *c = code; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+            return false;
+    return true;
+}
+
+/* Appends an audit entry whose "after" is the given JSON object (stolen). */
+static int
+audit_json(struct app *app, const struct actor *actor, const char *action, const char *entity,
+           int64_t entity_id, json_t *after, struct br_error *err)
+{
+    char *text = json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(after);
+    struct audit_entry entry = {.user_id = actor->user_id, .action = action, .entity = entity,
+                                .entity_id = entity_id, .after = text};
+    int rc = app->store->ops->audit_append(app->store, &entry, err);
+    free(text);
+    return rc;
+}
+
+int
+app_agency_add(struct app *app, const struct actor *actor, const char *code, const char *name,
+               int64_t *id, struct br_error *err)
+{
+    int rc;
+    if (!code_valid(code))
+        br_error_field(err, "code", "must be 1 to %d characters of A-Z, 0-9 and _, starting with "
+                                    "a letter",
+                       CATALOG_CODE_SIZE - 1);
+    if (name[0] == '\0' || strlen(name) >= STORE_TEXT_SIZE)
+        br_error_field(err, "name", "is required (at most %d characters)", STORE_TEXT_SIZE - 1);
+    if (err->n_fields > 0)
+        return br_error_set(err, BR_EINVAL, "the agency cannot be added");
+    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+        return rc;
+    rc = app->store->ops->agency_insert(app->store, code, name, id, err);
+    if (rc == 0)
+        rc = audit_json(app, actor, "agency.add", "agency", *id,
+                        json_pack("{s:s, s:s}", "code", code, "name", name), err);
+    if (rc != 0) {
+        app->store->ops->rollback(app->store);
+        return rc;
+    }
+    return app->store->ops->commit(app->store, err);
+}
+
 int
 app_user_add(struct app *app, const struct actor *actor, struct user *user, const char *password,
              struct br_error *err)
@@ -61,16 +114,16 @@ app_user_add(struct app *app, const struct actor *actor, struct user *user, cons
     rc = app->store->ops->user_insert(app->store, user, err);
     if (rc == BR_ECONFLICT)
         br_error_set(err, BR_ECONFLICT, "a user with e-mail %s already exists", user->email);
-    if (rc == 0) {
-        json_t *what = json_pack("{s:s, s:s, s:s}", "email", user->email, "role", user->role,
-                                 "agency", user->agency);
-        char *text = json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS);
-        json_decref(what);
-        struct audit_entry entry = {.user_id = actor->user_id, .action = "user.add",
-                                    .entity = "user", .entity_id = user->id, .after = text};
-        rc = app->store->ops->audit_append(app->store, &entry, err);
-        free(text);
+    if (rc == BR_ENOTFOUND) {
+        br_error_field(err, "agency", "no agency with code %s; add it with `braid agency add`",
+                       user->agency);
+        rc = br_error_set(err, BR_EINVAL, "the user cannot be added");
     }
+    if (rc == 0)
+        rc = audit_json(app, actor, "user.add", "user", user->id,
+                        json_pack("{s:s, s:s, s:s}", "email", user->email, "role", user->role,
+                                  "agency", user->agency),
+                        err);
     if (rc != 0) {
         app->store->ops->rollback(app->store);
         return rc;

@@ -9,8 +9,13 @@
 /* The roles of RULES.md §11 / issue "The HTTP API". */
 bool app_role_valid(const char *role);
 
+/* Adds a partner agency (code as in the catalog's style: A-Z, 0-9, _).  BR_ECONFLICT if the code
+ * is taken. */
+int app_agency_add(struct app *app, const struct actor *actor, const char *code, const char *name,
+                   int64_t *id, struct br_error *err);
+
 /* Adds a user; every field is validated (field errors name email, name, role, agency, password).
- * BR_ECONFLICT when the email is taken. */
+ * BR_ECONFLICT when the email is taken; an agency that does not exist is a field error. */
 int app_user_add(struct app *app, const struct actor *actor, struct user *user,
                  const char *password, struct br_error *err);
 

@@ -13,7 +13,7 @@
 #define PASSWORD_LINE_MAX 1100 /* a little over the longest password accepted */
 
 enum { OPT_DB = 1000, OPT_CATALOG, OPT_EMAIL, OPT_NAME, OPT_ROLE, OPT_AGENCY, OPT_PASSWORD_STDIN,
-       OPT_LABEL };
+       OPT_LABEL, OPT_CODE };
 
 /* Parses the options every command here shares plus the ones it names; unknown → usage. */
 struct db_options {
@@ -24,6 +24,7 @@ struct db_options {
     const char *role;
     const char *agency;
     const char *label;
+    const char *code;
     bool password_stdin;
     bool help;
 };
@@ -36,6 +37,7 @@ static const struct option db_long_options[] = {
     {"role", required_argument, NULL, OPT_ROLE},
     {"agency", required_argument, NULL, OPT_AGENCY},
     {"label", required_argument, NULL, OPT_LABEL},
+    {"code", required_argument, NULL, OPT_CODE},
     {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -67,6 +69,7 @@ db_parse(int argc, char **argv, const int *allowed, struct db_options *o, const 
         case OPT_ROLE: o->role = optarg; break;
         case OPT_AGENCY: o->agency = optarg; break;
         case OPT_LABEL: o->label = optarg; break;
+        case OPT_CODE: o->code = optarg; break;
         case OPT_PASSWORD_STDIN: o->password_stdin = true; break;
         }
     }
@@ -111,6 +114,55 @@ cmd_init(int argc, char **argv)
     }
     printf("database %s is ready (schema version %d)\n", db, STORE_SCHEMA_VERSION);
     return CLI_OK;
+}
+
+/* ---- agency add ----------------------------------------------------------------------------- */
+
+static const char agency_usage[] =
+    "usage: braid agency add --code CODE --name NAME [--db PATH]\n"
+    "\n"
+    "Adds a partner agency (a job center, an adult school, a VR office ...).  Staff belong to an\n"
+    "agency, and consent to share a person's record is given per agency.\n";
+
+int
+cmd_agency(int argc, char **argv)
+{
+    static const int allowed[] = {OPT_DB, OPT_CODE, OPT_NAME, 0};
+    struct db_options o;
+    struct br_error err;
+    struct app app;
+    int64_t id = 0;
+    int status = CLI_OK;
+
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(agency_usage, stdout);
+        return CLI_OK;
+    }
+    if (argc < 2 || strcmp(argv[1], "add") != 0) {
+        fprintf(stderr, "braid agency: expected 'add'\n%s", agency_usage);
+        return CLI_USAGE;
+    }
+    if (db_parse(argc - 1, argv + 1, allowed, &o, agency_usage) != 0)
+        return CLI_USAGE;
+    if (o.help) {
+        fputs(agency_usage, stdout);
+        return CLI_OK;
+    }
+    if (!o.code || !o.name) {
+        fprintf(stderr, "braid agency add: --code and --name are required\n%s", agency_usage);
+        return CLI_USAGE;
+    }
+    if (cli_open_app("agency add", cli_db_path(o.db), &app) != 0)
+        return CLI_USAGE;
+    br_error_clear(&err);
+    if (app_agency_add(&app, &app_system_actor, o.code, o.name, &id, &err) != 0) {
+        cli_print_error("agency add", &err);
+        status = CLI_INPUT_FAILED;
+    } else {
+        printf("agency %s added (id %lld)\n", o.code, (long long)id);
+    }
+    app_close(&app);
+    return status;
 }
 
 /* ---- user add -------------------------------------------------------------------------------- */

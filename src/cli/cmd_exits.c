@@ -28,7 +28,9 @@
 #define EXITS_CHUNK ((size_t)64 << 10)
 #define EXITS_PATH_MAX 4096
 #define EXITS_PROGRESS_EVERY 10000 /* lines between progress updates on a terminal */
-#define EXITS_SYNOPSIS "braid exits --input FILE --as-of YYYY-MM-DD [--catalog FILE]"
+#define EXITS_SYNOPSIS                                                                             \
+    "braid exits --input FILE --as-of YYYY-MM-DD [--catalog FILE]\n"                             \
+    "       braid exits [--db PATH] (--as-of YYYY-MM-DD [--apply] | --verify)"
 
 /* Reads lines from a file descriptor into a buffer that never grows past its limit. */
 struct line_reader {
@@ -155,12 +157,21 @@ exits_usage(FILE *out)
             "naming each bad field, and the others are still evaluated.\n"
             "\n"
             "options:\n"
-            "  --input FILE        person bundles to read; - reads standard input (required)\n"
+            "  --input FILE        person bundles to read; - reads standard input\n"
             "  --as-of YYYY-MM-DD  the date to determine exits as of (required)\n"
             "  --catalog FILE      programs, service codes and policy (default: $BRAID_CATALOG,\n"
             "                      else <braid dir>/../data/catalog.json,\n"
             "                      else ./data/catalog.json)\n"
             "  --help              show this help\n"
+            "\n"
+            "Without --input, works on the database (--db PATH, else $BRAID_DB, else braid.db),\n"
+            "whose own catalog applies:\n"
+            "  braid exits --as-of D            every person's determination, one JSON line each\n"
+            "  braid exits --as-of D --apply    the nightly run: records the soft exits due on or\n"
+            "                                   before D (idempotent), reopens exits that late\n"
+            "                                   services undid, and prints a summary\n"
+            "  braid exits --verify             recomputes every stored exit clock from the\n"
+            "                                   services and lists any mismatch (exit status 1)\n"
             "\n"
             "exit status: 0 every line evaluated, 1 some line failed, 2 usage or input error\n",
             EXITS_SYNOPSIS);
@@ -181,6 +192,9 @@ struct exits_options {
     const char *input;
     const char *catalog;
     int32_t as_of;
+    const char *db; /* database mode when no --input */
+    bool apply;
+    bool verify;
 };
 
 /* Returns -1 to go on, else the exit status to return now. */
@@ -191,6 +205,9 @@ exits_parse_options(int argc, char **argv, struct exits_options *opts)
         {"input", required_argument, NULL, 'i'},
         {"as-of", required_argument, NULL, 'a'},
         {"catalog", required_argument, NULL, 'c'},
+        {"db", required_argument, NULL, 'd'},
+        {"apply", no_argument, NULL, 'A'},
+        {"verify", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -210,6 +227,15 @@ exits_parse_options(int argc, char **argv, struct exits_options *opts)
         case 'c':
             opts->catalog = optarg;
             break;
+        case 'd':
+            opts->db = optarg;
+            break;
+        case 'A':
+            opts->apply = true;
+            break;
+        case 'V':
+            opts->verify = true;
+            break;
         case 'h':
             exits_usage(stdout);
             return CLI_OK;
@@ -225,11 +251,21 @@ exits_parse_options(int argc, char **argv, struct exits_options *opts)
         fprintf(stderr, "braid exits: unexpected argument '%s'\n", argv[optind]);
         goto usage;
     }
-    if (opts->input == NULL || as_of == NULL) {
-        fprintf(stderr, "braid exits: %s is required\n",
-                opts->input == NULL ? "--input" : "--as-of");
+    if (opts->input != NULL && (opts->db != NULL || opts->apply || opts->verify)) {
+        fprintf(stderr, "braid exits: --input reads bundles; --db, --apply and --verify work on "
+                        "a database: use one or the other\n");
         goto usage;
     }
+    if (opts->apply && opts->verify) {
+        fprintf(stderr, "braid exits: --apply and --verify are separate runs\n");
+        goto usage;
+    }
+    if (as_of == NULL && !opts->verify) {
+        fprintf(stderr, "braid exits: --as-of is required\n");
+        goto usage;
+    }
+    if (as_of == NULL)
+        return -1;
     if (date_parse(as_of, &opts->as_of) != 0) {
         fprintf(stderr, "braid exits: --as-of '%s' is not a date (YYYY-MM-DD, a real day)\n",
                 as_of);
@@ -261,6 +297,8 @@ cmd_exits(int argc, char **argv)
     status = exits_parse_options(argc, argv, &opts);
     if (status >= 0)
         return status;
+    if (opts.input == NULL)
+        return exits_database(opts.db, opts.as_of, opts.apply, opts.verify);
 
     person_record_init(&record);
     exit_result_init(&result);

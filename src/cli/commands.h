@@ -6,6 +6,9 @@
 #ifndef BRAID_CLI_COMMANDS_H
 #define BRAID_CLI_COMMANDS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 enum cli_status {
     CLI_OK = 0,
     CLI_INPUT_FAILED = 1,
@@ -15,8 +18,13 @@ enum cli_status {
 /* braid exits --input FILE --as-of YYYY-MM-DD [--catalog FILE] */
 int cmd_exits(int argc, char **argv);
 
+/* braid exits without --input: the database modes (cmd_exits_db.c). */
+int exits_database(const char *db, int32_t as_of, bool apply, bool verify);
+
 /* braid init [--db PATH] [--catalog FILE] */
 int cmd_init(int argc, char **argv);
+/* braid agency add --code C --name N */
+int cmd_agency(int argc, char **argv);
 /* braid user add --email E --name N --role R --agency A --password-stdin */
 int cmd_user(int argc, char **argv);
 /* braid token create --email E */
