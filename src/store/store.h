@@ -213,7 +213,12 @@ struct store_ops {
     int (*people_scan)(struct store *st, const struct catalog *catalog, store_person_fn fn,
                        void *ctx, struct br_error *err);
 
-    /* Users and API tokens.  Token hashes are keyed hashes of the token (never the token). */
+    /* Agencies (partners): users, notes and consents refer to them.  Sets *id. */
+    int (*agency_insert)(struct store *st, const char *code, const char *name, int64_t *id,
+                         struct br_error *err);
+
+    /* Users and API tokens.  Token hashes are keyed hashes of the token (never the token).
+     * user->agency is an agency code ("" for none); an unknown one is BR_ENOTFOUND. */
     int (*user_insert)(struct store *st, struct user *user, struct br_error *err);
     int (*user_by_email)(struct store *st, const char *email, struct user *user,
                          struct br_error *err);

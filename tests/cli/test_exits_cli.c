@@ -631,8 +631,14 @@ test_bad_options(void **state)
     assert_usage_error(bad_form, "not a date");
     const char *no_date[] = {"exits", "--input", "-", NULL};
     assert_usage_error(no_date, "--as-of is required");
-    const char *no_input[] = {"exits", "--as-of", "2026-11-23", NULL};
-    assert_usage_error(no_input, "--input is required");
+    /* Without --input the command works on a database, which must exist. */
+    const char *no_db[] = {"exits", "--as-of", "2026-11-23", "--db", "/nonexistent/braid.db",
+                           NULL};
+    assert_usage_error(no_db, "no database at /nonexistent/braid.db");
+    const char *mixed[] = {"exits", "--input", "-", "--as-of", "2026-11-23", "--apply", NULL};
+    assert_usage_error(mixed, "one or the other");
+    const char *both[] = {"exits", "--as-of", "2026-11-23", "--apply", "--verify", NULL};
+    assert_usage_error(both, "separate runs");
     const char *no_value[] = {"exits", "--input", "-", "--as-of", NULL};
     assert_usage_error(no_value, "--as-of needs a value");
     const char *unknown[] = {"exits", "--input", "-", "--as-of", "2026-11-23", "--colour", NULL};

@@ -1,0 +1,2664 @@
+/* sqlite.c — the SQLite backend of store.h.
+ *
+ * One connection per struct store.  Every statement is fixed text with bound parameters (never
+ * SQL built from data), prepared on first use and kept for the life of the connection, and reset
+ * as soon as its rows are read so that no statement holds a read snapshot longer than it needs.
+ * An op made of several statements runs in its own transaction, or in a savepoint inside the
+ * caller's, so a failed op leaves nothing behind either way (op_begin / op_end).
+ *
+ * Programs and service codes are stored by code and become catalog indexes on load.  The ops that
+ * are given no catalog (exit clocks, recorded exits) map an index through programs.position, which
+ * catalog_save writes as the index and catalog_load reads back in that order. */
+#include "store/sqlite.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "core/date.h"
+#include "core/mem.h"
+#include "store/migrations.h"
+
+#define STORE_SQLITE_BUSY_TIMEOUT_MS 5000
+/* Online backup copies this many pages per step, letting writers in between steps. */
+#define STORE_SQLITE_BACKUP_PAGES 256
+#define STORE_SQLITE_BACKUP_PAUSE_MS 20
+#define STORE_SQLITE_BACKUP_RETRIES (STORE_SQLITE_BUSY_TIMEOUT_MS / STORE_SQLITE_BACKUP_PAUSE_MS)
+/* exit_clocks.group_key of the common exit group (RULES.md §4); other groups use the program. */
+#define STORE_SQLITE_GROUP_COMMON "COMMON"
+#define STORE_SQLITE_NUMBER_SIZE 24
+
+enum stmt_id {
+    STMT_BEGIN,
+    STMT_BEGIN_READ,
+    STMT_COMMIT,
+    STMT_ROLLBACK,
+    STMT_SAVEPOINT,
+    STMT_RELEASE,
+    STMT_ROLLBACK_TO,
+    STMT_MIGRATIONS_TABLE,
+    STMT_SCHEMA_VERSION,
+    STMT_MIGRATION_RECORD,
+    STMT_PROGRAMS_MARK,
+    STMT_PROGRAM_PUT,
+    STMT_PROGRAMS_PRUNE,
+    STMT_SERVICE_CODES_MARK,
+    STMT_SERVICE_CODE_PUT,
+    STMT_SERVICE_CODES_PRUNE,
+    STMT_SETTING_PUT,
+    STMT_PROGRAMS_COUNT,
+    STMT_PROGRAMS_LOAD,
+    STMT_SERVICE_CODES_COUNT,
+    STMT_SERVICE_CODES_LOAD,
+    STMT_SETTINGS_LOAD,
+    STMT_PROGRAM_AT,
+    STMT_PERSON_INSERT,
+    STMT_PERSON_GET,
+    STMT_PERSON_EXISTS,
+    STMT_PERSON_BY_EXTERNAL_ID,
+    STMT_PERSON_DUPLICATES,
+    STMT_IDENTITY_PUT,
+    STMT_ENROLLMENTS_OF,
+    STMT_SERVICES_OF,
+    STMT_GAPS_OF,
+    STMT_ENROLLMENT_INSERT,
+    STMT_SERVICE_INSERT,
+    STMT_FUNDING_INSERT,
+    STMT_SERVICE_UPDATE,
+    STMT_GAP_INSERT,
+    STMT_NOTE_INSERT,
+    STMT_CONTACT_INSERT,
+    STMT_AUDIT_APPEND,
+    STMT_CLOCKS_DELETE,
+    STMT_CLOCK_INSERT,
+    STMT_CLOCKS_GET,
+    STMT_CLOCKS_DUE,
+    STMT_EXIT_RUN_BEGIN,
+    STMT_EXIT_RUN_FINISH,
+    STMT_EXIT_PUT,
+    STMT_EXIT_GET,
+    STMT_EXITS_GET,
+    STMT_EXIT_DELETE,
+    STMT_SCAN_PEOPLE,
+    STMT_SCAN_ENROLLMENTS,
+    STMT_SCAN_SERVICES,
+    STMT_SCAN_GAPS,
+    STMT_AGENCY_INSERT,
+    STMT_AGENCY_BY_CODE,
+    STMT_USER_INSERT,
+    STMT_USER_BY_EMAIL,
+    STMT_TOKEN_INSERT,
+    STMT_TOKEN_USER,
+    STMT_COUNT
+};
+
+/* The columns a person, an enrollment, a service and a gap are read from, in order: record_load
+ * and people_scan share the readers (the scan puts person_id first). */
+#define PERSON_COLUMNS "external_id, first_name, last_name, birth_date, sex, facts, version"
+#define ENROLLMENT_COLUMNS "id, program, eligibility_date"
+#define SERVICE_COLUMNS "id, program, code, start_date, end_date, projected_end_date"
+#define GAP_COLUMNS "id, program, reason, start_date, planned_end_date"
+
+static const char *const stmt_sql[STMT_COUNT] = {
+    [STMT_BEGIN] = "BEGIN IMMEDIATE",
+    [STMT_BEGIN_READ] = "BEGIN",
+    [STMT_COMMIT] = "COMMIT",
+    [STMT_ROLLBACK] = "ROLLBACK",
+    [STMT_SAVEPOINT] = "SAVEPOINT store_op",
+    [STMT_RELEASE] = "RELEASE store_op",
+    [STMT_ROLLBACK_TO] = "ROLLBACK TO store_op",
+    [STMT_MIGRATIONS_TABLE] =
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+    [STMT_SCHEMA_VERSION] = "SELECT coalesce(max(version), 0) FROM schema_migrations",
+    [STMT_MIGRATION_RECORD] = "INSERT INTO schema_migrations (version) VALUES (?)",
+
+    /* catalog_save: mark every row, upsert the catalog's (which unmarks them), drop the rest. */
+    [STMT_PROGRAMS_MARK] = "UPDATE programs SET position = -1 - position",
+    [STMT_PROGRAM_PUT] =
+        "INSERT INTO programs (code, title, agency, kind, common_exit, job_center, position) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET title = excluded.title, "
+        "agency = excluded.agency, kind = excluded.kind, common_exit = excluded.common_exit, "
+        "job_center = excluded.job_center, position = excluded.position",
+    [STMT_PROGRAMS_PRUNE] = "DELETE FROM programs WHERE position < 0",
+    [STMT_SERVICE_CODES_MARK] = "UPDATE service_codes SET position = -1 - position",
+    [STMT_SERVICE_CODE_PUT] =
+        "INSERT INTO service_codes (code, title, category, triggers_participation, "
+        "prevents_exit, position) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+        "title = excluded.title, category = excluded.category, "
+        "triggers_participation = excluded.triggers_participation, "
+        "prevents_exit = excluded.prevents_exit, position = excluded.position",
+    [STMT_SERVICE_CODES_PRUNE] = "DELETE FROM service_codes WHERE position < 0",
+    [STMT_SETTING_PUT] = "INSERT INTO settings (name, value) VALUES (?, ?) "
+                         "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    [STMT_PROGRAMS_COUNT] = "SELECT count(*) FROM programs",
+    [STMT_PROGRAMS_LOAD] = "SELECT code, title, agency, kind, common_exit, job_center, position "
+                           "FROM programs ORDER BY position",
+    [STMT_SERVICE_CODES_COUNT] = "SELECT count(*) FROM service_codes",
+    [STMT_SERVICE_CODES_LOAD] = "SELECT code, title, category, triggers_participation, "
+                                "prevents_exit, position FROM service_codes ORDER BY position",
+    [STMT_SETTINGS_LOAD] = "SELECT name, value FROM settings",
+    [STMT_PROGRAM_AT] = "SELECT code FROM programs WHERE position = ?",
+
+    [STMT_PERSON_INSERT] = "INSERT INTO people (external_id, first_name, last_name, birth_date, "
+                           "sex, facts) VALUES (?, ?, ?, ?, ?, ?)",
+    [STMT_PERSON_GET] = "SELECT " PERSON_COLUMNS " FROM people WHERE id = ?",
+    [STMT_PERSON_EXISTS] = "SELECT 1 FROM people WHERE id = ?",
+    [STMT_PERSON_BY_EXTERNAL_ID] = "SELECT id FROM people WHERE external_id = ?",
+    [STMT_PERSON_DUPLICATES] =
+        "SELECT person_id FROM identities WHERE ssn_hash = ? "
+        "UNION SELECT id FROM people WHERE last_name = ? AND first_name = ? AND birth_date = ? "
+        "ORDER BY 1 LIMIT ?",
+    [STMT_IDENTITY_PUT] =
+        "INSERT INTO identities (person_id, ssn_hash, ssn_sealed, ssn_last4) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (person_id) DO UPDATE SET ssn_hash = excluded.ssn_hash, "
+        "ssn_sealed = excluded.ssn_sealed, ssn_last4 = excluded.ssn_last4",
+
+    [STMT_ENROLLMENTS_OF] = "SELECT " ENROLLMENT_COLUMNS " FROM enrollments WHERE person_id = ? "
+                            "ORDER BY eligibility_date, id",
+    [STMT_SERVICES_OF] = "SELECT " SERVICE_COLUMNS " FROM services WHERE person_id = ? "
+                         "ORDER BY start_date, id",
+    [STMT_GAPS_OF] = "SELECT " GAP_COLUMNS " FROM planned_gaps WHERE person_id = ? "
+                     "ORDER BY start_date, id",
+    [STMT_ENROLLMENT_INSERT] = "INSERT INTO enrollments (person_id, program, eligibility_date, "
+                               "eligibility_facts, decided_by) VALUES (?, ?, ?, ?, ?)",
+    [STMT_SERVICE_INSERT] =
+        "INSERT INTO services (person_id, program, code, start_date, end_date, "
+        "projected_end_date, provider, staff_id, cost_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [STMT_FUNDING_INSERT] = "INSERT INTO service_funding (service_id, person_id, stream, percent) "
+                            "VALUES (?, ?, ?, ?)",
+    [STMT_SERVICE_UPDATE] =
+        "UPDATE services SET start_date = ?, end_date = ?, projected_end_date = ?, "
+        "version = version + 1 WHERE id = ? AND person_id = ?",
+    [STMT_GAP_INSERT] = "INSERT INTO planned_gaps (person_id, program, start_date, "
+                        "planned_end_date, reason, services_after) VALUES (?, ?, ?, ?, ?, ?)",
+    [STMT_NOTE_INSERT] = "INSERT INTO case_notes (person_id, service_id, agency_id, author_id, "
+                         "written_on, confidential, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    [STMT_CONTACT_INSERT] = "INSERT INTO contacts (person_id, staff_id, contacted_on, method, "
+                            "responded, outcome) VALUES (?, ?, ?, ?, ?, ?)",
+    [STMT_AUDIT_APPEND] = "INSERT INTO audit_log (user_id, person_id, action, entity, entity_id, "
+                          "reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+
+    [STMT_CLOCKS_DELETE] = "DELETE FROM exit_clocks WHERE person_id = ?",
+    [STMT_CLOCK_INSERT] =
+        "INSERT INTO exit_clocks (person_id, group_key, period, status, last_service_date, "
+        "soft_exit_date, held_by, review_on, computed_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [STMT_CLOCKS_GET] =
+        "SELECT c.group_key, p.position, c.period, c.status, c.last_service_date, "
+        "c.soft_exit_date, c.held_by, c.review_on, c.computed_on FROM exit_clocks c "
+        "LEFT JOIN programs p ON p.code = c.group_key WHERE c.person_id = ? "
+        "ORDER BY coalesce(p.position, -1)",
+    /* Without statistics the planner would walk the primary key to spare the sort, reading every
+     * clock; the due range is a small slice, so the review index is named.  The sort gathers
+     * every due person before the first is returned, so the callback may rewrite clocks. */
+    [STMT_CLOCKS_DUE] = "SELECT DISTINCT person_id FROM exit_clocks INDEXED BY exit_clocks_review "
+                        "WHERE review_on <= ? ORDER BY person_id",
+
+    [STMT_EXIT_RUN_BEGIN] = "INSERT INTO exit_runs (as_of) VALUES (?)",
+    [STMT_EXIT_RUN_FINISH] = "UPDATE exit_runs SET finished_at = CURRENT_TIMESTAMP, "
+                             "examined = ?, recorded = ?, reopened = ? WHERE id = ?",
+    [STMT_EXIT_PUT] =
+        "INSERT INTO exits (person_id, program, period, entry_date, exit_date, determined_on, "
+        "run_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (person_id, program, period) DO NOTHING",
+    [STMT_EXIT_GET] = "SELECT entry_date, exit_date FROM exits "
+                      "WHERE person_id = ? AND program = ? AND period = ?",
+    [STMT_EXITS_GET] = "SELECT p.position, e.period, e.entry_date, e.exit_date, e.determined_on, "
+                       "e.run_id FROM exits e JOIN programs p ON p.code = e.program "
+                       "WHERE e.person_id = ? ORDER BY p.position, e.period",
+    [STMT_EXIT_DELETE] = "DELETE FROM exits WHERE person_id = ? AND program = ? AND period = ?",
+
+    /* people_scan: four cursors in person_id order, merged in step.  Each ORDER BY matches an
+     * index (rowid is the index's last column), so none of them sorts. */
+    [STMT_SCAN_PEOPLE] = "SELECT id, " PERSON_COLUMNS " FROM people ORDER BY id",
+    [STMT_SCAN_ENROLLMENTS] = "SELECT person_id, " ENROLLMENT_COLUMNS " FROM enrollments "
+                              "ORDER BY person_id, eligibility_date, id",
+    [STMT_SCAN_SERVICES] = "SELECT person_id, " SERVICE_COLUMNS " FROM services "
+                           "ORDER BY person_id, start_date, id",
+    [STMT_SCAN_GAPS] = "SELECT person_id, " GAP_COLUMNS " FROM planned_gaps "
+                       "ORDER BY person_id, start_date, id",
+
+    [STMT_AGENCY_INSERT] = "INSERT INTO agencies (code, name) VALUES (?, ?)",
+    [STMT_AGENCY_BY_CODE] = "SELECT id FROM agencies WHERE code = ?",
+    [STMT_USER_INSERT] = "INSERT INTO users (email, name, role, agency_id, password_hash, active) "
+                         "VALUES (?, ?, ?, ?, ?, ?)",
+    [STMT_USER_BY_EMAIL] =
+        "SELECT u.id, u.email, u.name, u.role, coalesce(a.code, ''), u.password_hash, u.active "
+        "FROM users u LEFT JOIN agencies a ON a.id = u.agency_id WHERE u.email = ?",
+    [STMT_TOKEN_INSERT] = "INSERT INTO api_tokens (user_id, token_hash, label) VALUES (?, ?, ?)",
+    [STMT_TOKEN_USER] = "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id "
+                        "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active = 1",
+};
+
+struct sqlite_store {
+    struct store base; /* first, so a struct store * is a struct sqlite_store * */
+    sqlite3 *db;
+    sqlite3_stmt *stmts[STMT_COUNT];
+};
+
+/* Policy settings by their struct policy field name, as catalog_file.c reads them. */
+struct policy_field {
+    const char *name;
+    size_t offset; /* of an int field */
+};
+
+static const struct policy_field policy_fields[] = {
+    {"exit_after_days", offsetof(struct policy, exit_after_days)},
+    {"gap_min_days", offsetof(struct policy, gap_min_days)},
+    {"gap_max_days", offsetof(struct policy, gap_max_days)},
+    {"gap_review_count", offsetof(struct policy, gap_review_count)},
+    {"late_note_business_days", offsetof(struct policy, late_note_business_days)},
+    {"exit_countdown_days", offsetof(struct policy, exit_countdown_days)},
+    {"disengaged_days", offsetof(struct policy, disengaged_days)},
+    {"plan_review_days", offsetof(struct policy, plan_review_days)},
+    {"follow_up_months", offsetof(struct policy, follow_up_months)},
+};
+
+#define POLICY_FIELD_COUNT (sizeof(policy_fields) / sizeof(policy_fields[0]))
+#define POLICY_OPEN_SERVICE "open_service_past_projected_end"
+
+/* The person_facts fields kept in people.facts (JSON): absent means FACT_UNKNOWN. */
+struct facts_field {
+    const char *name;
+    size_t offset; /* of an enum tristate */
+};
+
+static const struct facts_field facts_tristates[] = {
+    {"authorized_to_work", offsetof(struct person_facts, authorized_to_work)},
+    {"selective_service", offsetof(struct person_facts, selective_service)},
+    {"veteran", offsetof(struct person_facts, veteran)},
+    {"eligible_spouse", offsetof(struct person_facts, eligible_spouse)},
+    {"low_income", offsetof(struct person_facts, low_income)},
+    {"public_assistance", offsetof(struct person_facts, public_assistance)},
+    {"basic_skills_deficient", offsetof(struct person_facts, basic_skills_deficient)},
+    {"english_learner", offsetof(struct person_facts, english_learner)},
+    {"disability", offsetof(struct person_facts, disability)},
+    {"offender", offsetof(struct person_facts, offender)},
+    {"homeless", offsetof(struct person_facts, homeless)},
+    {"foster_youth", offsetof(struct person_facts, foster_youth)},
+    {"pregnant_or_parenting", offsetof(struct person_facts, pregnant_or_parenting)},
+    {"attending_school", offsetof(struct person_facts, attending_school)},
+    {"has_diploma", offsetof(struct person_facts, has_diploma)},
+};
+
+#define FACTS_TRISTATE_COUNT (sizeof(facts_tristates) / sizeof(facts_tristates[0]))
+
+static const char *const dw_category_names[] = {
+    [DW_NONE] = NULL,
+    [DW_LAID_OFF] = "laid_off",
+    [DW_PLANT_CLOSURE] = "plant_closure",
+    [DW_SELF_EMPLOYED] = "self_employed",
+    [DW_DISPLACED_HOMEMAKER] = "displaced_homemaker",
+    [DW_MILITARY_SPOUSE] = "military_spouse",
+    [DW_SEPARATING_SERVICE_MEMBER] = "separating_service_member",
+};
+
+#define DW_CATEGORY_COUNT (sizeof(dw_category_names) / sizeof(dw_category_names[0]))
+
+/* people.sex; SEX_UNKNOWN is NULL. */
+static const char *const sex_names[] = {
+    [SEX_UNKNOWN] = NULL,
+    [SEX_FEMALE] = "female",
+    [SEX_MALE] = "male",
+    [SEX_OTHER] = "other",
+};
+
+#define SEX_COUNT (sizeof(sex_names) / sizeof(sex_names[0]))
+
+/* contacts.method, indexed by enum contact_method. */
+static const char *const contact_method_names[] = {
+    [CONTACT_PHONE] = "phone",         [CONTACT_LETTER] = "letter",
+    [CONTACT_EMAIL] = "email",         [CONTACT_HOME_VISIT] = "home_visit",
+    [CONTACT_IN_PERSON] = "in_person", [CONTACT_OTHER_AGENCY] = "other_agency",
+    [CONTACT_OTHER] = "other",
+};
+
+#define CONTACT_METHOD_COUNT (sizeof(contact_method_names) / sizeof(contact_method_names[0]))
+
+static struct sqlite_store *
+sqlite_of(struct store *st)
+{
+    return (struct sqlite_store *)st;
+}
+
+/* Maps a failed SQLite call to a braid error that names the operation ("add the user"), never
+ * the SQL: constraint failures become what they mean to the caller. */
+static int
+fail(int rc, const char *what, struct br_error *err)
+{
+    switch (rc) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+        return br_error_set(err, BR_ECONFLICT, "cannot %s: it already exists", what);
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+        return br_error_set(err, BR_ENOTFOUND,
+                            "cannot %s: it refers to something that does not exist", what);
+    case SQLITE_CONSTRAINT_CHECK:
+    case SQLITE_CONSTRAINT_NOTNULL:
+        return br_error_set(err, BR_EINVAL, "cannot %s: a value is missing or out of range", what);
+    default:
+        return br_error_set(err, BR_EIO, "cannot %s: %s", what, sqlite3_errstr(rc));
+    }
+}
+
+/* The cached statement id, prepared on first use; on reuse its last run and bindings are
+ * cleared. */
+static int
+stmt_get(struct sqlite_store *s, enum stmt_id id, sqlite3_stmt **out, const char *what,
+         struct br_error *err)
+{
+    sqlite3_stmt *stmt = s->stmts[id];
+
+    if (stmt != NULL) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+        *out = stmt;
+        return 0;
+    }
+    int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return fail(rc, what, err);
+    s->stmts[id] = stmt;
+    *out = stmt;
+    return 0;
+}
+
+/* Steps a statement that returns no rows (or whose rows do not matter) and resets it. */
+static int
+stmt_run(sqlite3_stmt *stmt, const char *what, struct br_error *err)
+{
+    int rc = sqlite3_step(stmt);
+
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
+exec_stmt(struct sqlite_store *s, enum stmt_id id, const char *what, struct br_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(s, id, &stmt, what, err);
+
+    if (rc != 0)
+        return rc;
+    return stmt_run(stmt, what, err);
+}
+
+/* Steps a statement expected to return one row: BR_ENOTFOUND (with message) when it returns
+ * none.  The statement is left on its row for the caller to read and reset. */
+static int
+stmt_row(sqlite3_stmt *stmt, const char *what, const char *missing, struct br_error *err)
+{
+    int rc = sqlite3_step(stmt);
+
+    if (rc == SQLITE_ROW)
+        return 0;
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_DONE)
+        return br_error_set(err, BR_ENOTFOUND, "%s", missing);
+    return fail(rc, what, err);
+}
+
+/* Parameters are bound in order; the first failure is kept and reported by bind_check. */
+struct binder {
+    sqlite3_stmt *stmt;
+    int next;            /* the next parameter, from 1 */
+    int rc;              /* the first SQLite failure, or SQLITE_OK */
+    const char *invalid; /* the first value braid cannot store, or NULL */
+};
+
+static struct binder
+bind_start(sqlite3_stmt *stmt)
+{
+    struct binder b = {stmt, 1, SQLITE_OK, NULL};
+    return b;
+}
+
+static void
+bind_result(struct binder *b, int rc)
+{
+    if (b->rc == SQLITE_OK)
+        b->rc = rc;
+    b->next++;
+}
+
+static void
+bind_null(struct binder *b)
+{
+    bind_result(b, sqlite3_bind_null(b->stmt, b->next));
+}
+
+static void
+bind_int64(struct binder *b, int64_t value)
+{
+    bind_result(b, sqlite3_bind_int64(b->stmt, b->next, value));
+}
+
+static void
+bind_bool(struct binder *b, bool value)
+{
+    bind_int64(b, value ? 1 : 0);
+}
+
+/* Ids of users, agencies and services are 0 when unknown, and NULL in the database. */
+static void
+bind_id(struct binder *b, int64_t id)
+{
+    if (id == 0)
+        bind_null(b);
+    else
+        bind_int64(b, id);
+}
+
+static void
+bind_text(struct binder *b, const char *text)
+{
+    if (text == NULL)
+        bind_null(b);
+    else
+        bind_result(b, sqlite3_bind_text(b->stmt, b->next, text, -1, SQLITE_TRANSIENT));
+}
+
+static void
+bind_text_or_null(struct binder *b, const char *text)
+{
+    bind_text(b, text != NULL && text[0] != '\0' ? text : NULL);
+}
+
+static void
+bind_date(struct binder *b, int32_t day)
+{
+    char text[DATE_TEXT_SIZE];
+    int year, month, mday;
+
+    if (day == DATE_NONE) {
+        bind_null(b);
+        return;
+    }
+    /* Only what date_parse reads back may be stored. */
+    date_to_ymd(day, &year, &month, &mday);
+    if (!date_valid(year, month, mday)) {
+        if (b->invalid == NULL)
+            b->invalid = "a date outside the years 1900 to 9999";
+        bind_null(b);
+        return;
+    }
+    bind_text(b, date_format(day, text));
+}
+
+static void
+bind_blob(struct binder *b, const void *data, size_t len)
+{
+    if (data == NULL) {
+        bind_null(b);
+        return;
+    }
+    if (len > INT_MAX) {
+        bind_result(b, SQLITE_TOOBIG);
+        return;
+    }
+    bind_result(b, sqlite3_bind_blob(b->stmt, b->next, data, (int)len, SQLITE_TRANSIENT));
+}
+
+static int
+bind_check(const struct binder *b, const char *what, struct br_error *err)
+{
+    if (b->invalid != NULL)
+        return br_error_set(err, BR_EINVAL, "cannot %s: %s", what, b->invalid);
+    if (b->rc != SQLITE_OK)
+        return fail(b->rc, what, err);
+    return 0;
+}
+
+/* Columns are read in order; the first value that is not what braid stores is kept in bad. */
+struct row {
+    sqlite3_stmt *stmt;
+    int col;         /* the next column */
+    const char *bad; /* the first problem, or NULL */
+};
+
+static void
+row_problem(struct row *r, const char *problem)
+{
+    if (r->bad == NULL)
+        r->bad = problem;
+}
+
+static int64_t
+row_int64(struct row *r)
+{
+    return sqlite3_column_int64(r->stmt, r->col++);
+}
+
+static int
+row_int(struct row *r)
+{
+    int64_t value = row_int64(r);
+
+    if (value < INT_MIN || value > INT_MAX) {
+        row_problem(r, "a number out of range");
+        return 0;
+    }
+    return (int)value;
+}
+
+static bool
+row_bool(struct row *r)
+{
+    return row_int64(r) != 0;
+}
+
+static bool
+row_is_null(const struct row *r)
+{
+    return sqlite3_column_type(r->stmt, r->col) == SQLITE_NULL;
+}
+
+/* The text of the next column; "" for NULL.  Valid until the statement moves on. */
+static const char *
+row_text(struct row *r)
+{
+    const unsigned char *text = sqlite3_column_text(r->stmt, r->col++);
+    return text != NULL ? (const char *)text : "";
+}
+
+/* Copies the next column into buf; text too long for it is a problem, not silently cut. */
+static void
+row_copy(struct row *r, char *buf, size_t size)
+{
+    const char *text = row_text(r);
+    size_t len = strlen(text);
+
+    if (len >= size) {
+        row_problem(r, "a text longer than braid keeps");
+        len = 0;
+    }
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+}
+
+static int32_t
+row_date(struct row *r)
+{
+    const unsigned char *text = sqlite3_column_text(r->stmt, r->col++);
+    int32_t day = DATE_NONE;
+
+    if (text == NULL)
+        return DATE_NONE;
+    if (date_parse((const char *)text, &day) != 0) {
+        row_problem(r, "a malformed date");
+        return DATE_NONE;
+    }
+    return day;
+}
+
+static int
+row_program(struct row *r, const struct catalog *catalog)
+{
+    int program = catalog_program_index(catalog, row_text(r));
+
+    if (program == CATALOG_NOT_FOUND)
+        row_problem(r, "a program that is not in the catalog");
+    return program;
+}
+
+static int
+row_service_code(struct row *r, const struct catalog *catalog)
+{
+    int code = catalog_service_index(catalog, row_text(r));
+
+    if (code == CATALOG_NOT_FOUND)
+        row_problem(r, "a service code that is not in the catalog");
+    return code;
+}
+
+/* Index of name in names[count] (NULL entries never match), or -1. */
+static int
+name_index(const char *const *names, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (names[i] != NULL && strcmp(names[i], name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* ---- person facts as JSON ---------------------------------------------------------------- */
+
+static enum tristate *
+facts_tristate(struct person_facts *facts, size_t i)
+{
+    return (enum tristate *)(void *)((char *)facts + facts_tristates[i].offset);
+}
+
+static enum tristate
+facts_tristate_value(const struct person_facts *facts, size_t i)
+{
+    return *(const enum tristate *)(const void *)((const char *)facts + facts_tristates[i].offset);
+}
+
+/* Sets key to a string; jansson refuses text that is not UTF-8, and so does braid. */
+static int
+facts_set_text(json_t *object, const char *key, const char *text)
+{
+    json_t *value = json_string(text);
+
+    if (value == NULL)
+        return BR_EINVAL;
+    return json_object_set_new(object, key, value) == 0 ? 0 : BR_EINVAL;
+}
+
+/* Encodes every field of facts that has no column of its own into *text (free() it).  Unknown
+ * yes/no facts are left out, so an absent key always means "not asked yet".  Returns 0 or
+ * BR_EINVAL (text that is not UTF-8, or an enum value out of range). */
+static int
+facts_encode(const struct person_facts *facts, char **text)
+{
+    int rc = 0;
+    json_t *object = json_object();
+
+    *text = NULL;
+    if (facts->ssn_last4[0] != '\0' && facts_set_text(object, "ssn_last4", facts->ssn_last4) != 0) {
+        rc = BR_EINVAL;
+        goto out;
+    }
+    for (size_t i = 0; i < FACTS_TRISTATE_COUNT; i++) {
+        enum tristate value = facts_tristate_value(facts, i);
+        if (value == FACT_UNKNOWN)
+            continue;
+        if (value != FACT_YES && value != FACT_NO) {
+            rc = BR_EINVAL;
+            goto out;
+        }
+        json_object_set_new(object, facts_tristates[i].name, json_boolean(value == FACT_YES));
+    }
+    if ((size_t)facts->dw_category >= DW_CATEGORY_COUNT) {
+        rc = BR_EINVAL;
+        goto out;
+    }
+    if (facts->dw_category != DW_NONE &&
+        facts_set_text(object, "dw_category", dw_category_names[facts->dw_category]) != 0) {
+        rc = BR_EINVAL;
+        goto out;
+    }
+    if (facts->taa_petition[0] != '\0' &&
+        facts_set_text(object, "taa_petition", facts->taa_petition) != 0) {
+        rc = BR_EINVAL;
+        goto out;
+    }
+    *text = json_dumps(object, JSON_COMPACT | JSON_SORT_KEYS);
+    if (*text == NULL)
+        rc = BR_EINVAL;
+out:
+    json_decref(object);
+    return rc;
+}
+
+/* Copies a JSON string into dst (size bytes); false when it is not a string or does not fit. */
+static bool
+facts_copy_text(json_t *value, char *dst, size_t size)
+{
+    if (!json_is_string(value) || json_string_length(value) >= size)
+        return false;
+    memcpy(dst, json_string_value(value), json_string_length(value) + 1);
+    return true;
+}
+
+/* Reads what facts_encode wrote into the fields of facts it covers.  Keys braid does not know
+ * are ignored, so a newer braid's extra facts do not make the row unreadable.  Returns 0 or
+ * BR_EIO when the text is not what facts_encode writes. */
+static int
+facts_decode(const char *text, struct person_facts *facts)
+{
+    int rc = 0;
+    json_t *object = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    json_t *value;
+
+    if (!json_is_object(object)) {
+        rc = BR_EIO;
+        goto out;
+    }
+    value = json_object_get(object, "ssn_last4");
+    if (value != NULL && !facts_copy_text(value, facts->ssn_last4, sizeof(facts->ssn_last4))) {
+        rc = BR_EIO;
+        goto out;
+    }
+    for (size_t i = 0; i < FACTS_TRISTATE_COUNT; i++) {
+        value = json_object_get(object, facts_tristates[i].name);
+        if (value == NULL)
+            continue;
+        if (!json_is_boolean(value)) {
+            rc = BR_EIO;
+            goto out;
+        }
+        *facts_tristate(facts, i) = json_is_true(value) ? FACT_YES : FACT_NO;
+    }
+    value = json_object_get(object, "dw_category");
+    if (value != NULL) {
+        int category = json_is_string(value) ? name_index(dw_category_names, DW_CATEGORY_COUNT,
+                                                          json_string_value(value))
+                                             : -1;
+        if (category < 0) {
+            rc = BR_EIO;
+            goto out;
+        }
+        facts->dw_category = (enum dw_category)category;
+    }
+    value = json_object_get(object, "taa_petition");
+    if (value != NULL &&
+        !facts_copy_text(value, facts->taa_petition, sizeof(facts->taa_petition))) {
+        rc = BR_EIO;
+        goto out;
+    }
+out:
+    json_decref(object);
+    return rc;
+}
+
+/* ---- transactions -------------------------------------------------------------------------- */
+
+/* Starts the unit of work of an op made of several statements: a transaction of its own when the
+ * caller has none (IMMEDIATE for writes, so it waits for the lock rather than failing later),
+ * else a savepoint in the caller's.  *own says which, for op_end. */
+static int
+op_begin(struct sqlite_store *s, bool write, bool *own, struct br_error *err)
+{
+    *own = sqlite3_get_autocommit(s->db) != 0;
+    if (*own)
+        return exec_stmt(s, write ? STMT_BEGIN : STMT_BEGIN_READ, "begin a transaction", err);
+    return exec_stmt(s, STMT_SAVEPOINT, "begin a savepoint", err);
+}
+
+/* Ends what op_begin started: kept when rc is 0, undone otherwise.  Returns rc, or the commit's
+ * failure. */
+static int
+op_end(struct sqlite_store *s, bool own, int rc, struct br_error *err)
+{
+    struct br_error ignored;
+
+    if (rc == 0)
+        return exec_stmt(s, own ? STMT_COMMIT : STMT_RELEASE, "commit", err);
+    br_error_clear(&ignored);
+    if (own) {
+        exec_stmt(s, STMT_ROLLBACK, "roll back", &ignored);
+    } else {
+        exec_stmt(s, STMT_ROLLBACK_TO, "roll back a savepoint", &ignored);
+        exec_stmt(s, STMT_RELEASE, "release a savepoint", &ignored);
+    }
+    return rc;
+}
+
+static int
+sqlite_begin(struct store *st, struct br_error *err)
+{
+    return exec_stmt(sqlite_of(st), STMT_BEGIN, "begin a transaction", err);
+}
+
+static int
+sqlite_commit(struct store *st, struct br_error *err)
+{
+    return exec_stmt(sqlite_of(st), STMT_COMMIT, "commit the transaction", err);
+}
+
+/* Rolls back the open transaction, if any; this function can't fail. */
+static void
+sqlite_rollback(struct store *st)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    struct br_error ignored;
+
+    if (sqlite3_get_autocommit(s->db))
+        return;
+    br_error_clear(&ignored);
+    exec_stmt(s, STMT_ROLLBACK, "roll back the transaction", &ignored);
+}
+
+/* ---- schema -------------------------------------------------------------------------------- */
+
+static int
+read_version(struct sqlite_store *s, int *version, struct br_error *err)
+{
+    const char *what = "read the schema version";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *version = 0;
+    if ((rc = stmt_get(s, STMT_MIGRATIONS_TABLE, &stmt, what, err)) != 0)
+        return rc;
+    if ((rc = stmt_row(stmt, what, "no schema", err)) != 0)
+        return rc;
+    bool exists = sqlite3_column_int64(stmt, 0) > 0;
+    sqlite3_reset(stmt);
+    if (!exists)
+        return 0;
+    if ((rc = stmt_get(s, STMT_SCHEMA_VERSION, &stmt, what, err)) != 0)
+        return rc;
+    if ((rc = stmt_row(stmt, what, "no schema version", err)) != 0)
+        return rc;
+    int64_t v = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    if (v < 0 || v > INT_MAX)
+        return br_error_set(err, BR_EIO, "the database's schema version is not valid");
+    *version = (int)v;
+    return 0;
+}
+
+static int
+sqlite_schema_version(struct store *st, int *version, struct br_error *err)
+{
+    return read_version(sqlite_of(st), version, err);
+}
+
+static int
+refuse_newer(int version, struct br_error *err)
+{
+    return br_error_set(err, BR_ECONFLICT,
+                        "database schema version %d is newer than this braid (%d); upgrade braid",
+                        version, STORE_SCHEMA_VERSION);
+}
+
+/* Applies one migration and records it, in one transaction. */
+static int
+apply_migration(struct sqlite_store *s, const struct migration *m, struct br_error *err)
+{
+    char what[96];
+    sqlite3_stmt *stmt = NULL;
+    int current = 0;
+    int rc;
+
+    snprintf(what, sizeof(what), "apply schema migration %d (%s)", m->version, m->name);
+    if ((rc = exec_stmt(s, STMT_BEGIN, what, err)) != 0)
+        return rc;
+    /* Another braid may have applied it while this one waited for the write lock. */
+    if ((rc = read_version(s, &current, err)) != 0)
+        goto out;
+    if (current >= m->version)
+        goto out;
+    rc = sqlite3_exec(s->db, migrations_bootstrap_sql, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(s->db, m->sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        rc = fail(rc, what, err);
+        goto out;
+    }
+    if ((rc = stmt_get(s, STMT_MIGRATION_RECORD, &stmt, what, err)) != 0)
+        goto out;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, m->version);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        goto out;
+    rc = stmt_run(stmt, what, err);
+out:
+    return op_end(s, true, rc, err);
+}
+
+static int
+sqlite_migrate(struct store *st, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    size_t n;
+    const struct migration *list = migrations_list(&n);
+    int version;
+    int rc;
+
+    /* Each migration commits on its own; inside a caller's transaction it could not. */
+    if (!sqlite3_get_autocommit(s->db))
+        return br_error_set(err, BR_EINVAL, "cannot migrate inside a transaction");
+    if ((rc = read_version(s, &version, err)) != 0)
+        return rc;
+    if (version > STORE_SCHEMA_VERSION)
+        return refuse_newer(version, err);
+    for (size_t i = 0; i < n; i++) {
+        if (list[i].version <= version)
+            continue;
+        if ((rc = apply_migration(s, &list[i], err)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- catalog ------------------------------------------------------------------------------- */
+
+static int
+save_programs(struct sqlite_store *s, const struct catalog *catalog, struct br_error *err)
+{
+    const char *what = "save the programs";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = exec_stmt(s, STMT_PROGRAMS_MARK, what, err)) != 0)
+        return rc;
+    for (size_t i = 0; i < catalog->n_programs; i++) {
+        const struct program *p = &catalog->programs[i];
+        if ((rc = stmt_get(s, STMT_PROGRAM_PUT, &stmt, what, err)) != 0)
+            return rc;
+        struct binder b = bind_start(stmt);
+        bind_text(&b, p->code);
+        bind_text(&b, p->title);
+        bind_text(&b, p->agency);
+        bind_text(&b, p->kind);
+        bind_bool(&b, p->common_exit);
+        bind_bool(&b, p->job_center);
+        bind_int64(&b, (int64_t)i);
+        if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+            return rc;
+    }
+    if ((rc = stmt_get(s, STMT_PROGRAMS_PRUNE, &stmt, what, err)) != 0)
+        return rc;
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return br_error_set(err, BR_ECONFLICT,
+                            "cannot save the catalog: it leaves out a program that stored "
+                            "records still use");
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
+save_service_codes(struct sqlite_store *s, const struct catalog *catalog, struct br_error *err)
+{
+    const char *what = "save the service codes";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = exec_stmt(s, STMT_SERVICE_CODES_MARK, what, err)) != 0)
+        return rc;
+    for (size_t i = 0; i < catalog->n_services; i++) {
+        const struct service_code *c = &catalog->services[i];
+        if ((rc = stmt_get(s, STMT_SERVICE_CODE_PUT, &stmt, what, err)) != 0)
+            return rc;
+        struct binder b = bind_start(stmt);
+        bind_text(&b, c->code);
+        bind_text(&b, c->title);
+        bind_text(&b, service_category_name(c->category));
+        bind_bool(&b, c->triggers_participation);
+        bind_bool(&b, c->prevents_exit);
+        bind_int64(&b, (int64_t)i);
+        if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+            return rc;
+    }
+    if ((rc = stmt_get(s, STMT_SERVICE_CODES_PRUNE, &stmt, what, err)) != 0)
+        return rc;
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return br_error_set(err, BR_ECONFLICT,
+                            "cannot save the catalog: it leaves out a service code that stored "
+                            "records still use");
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
+save_setting(struct sqlite_store *s, const char *name, const char *value, struct br_error *err)
+{
+    const char *what = "save the policy settings";
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(s, STMT_SETTING_PUT, &stmt, what, err);
+
+    if (rc != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_text(&b, name);
+    bind_text(&b, value);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    return stmt_run(stmt, what, err);
+}
+
+static int
+sqlite_catalog_save(struct store *st, const struct catalog *catalog, const struct policy *policy,
+                    struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    char value[STORE_SQLITE_NUMBER_SIZE];
+    bool own;
+    int rc;
+
+    if ((rc = op_begin(s, true, &own, err)) != 0)
+        return rc;
+    if ((rc = save_programs(s, catalog, err)) != 0 ||
+        (rc = save_service_codes(s, catalog, err)) != 0)
+        goto out;
+    for (size_t i = 0; i < POLICY_FIELD_COUNT; i++) {
+        const int *field =
+            (const int *)(const void *)((const char *)policy + policy_fields[i].offset);
+        snprintf(value, sizeof(value), "%d", *field);
+        if ((rc = save_setting(s, policy_fields[i].name, value, err)) != 0)
+            goto out;
+    }
+    rc = save_setting(s, POLICY_OPEN_SERVICE,
+                      open_service_policy_name(policy->open_service_past_projected_end), err);
+out:
+    return op_end(s, own, rc, err);
+}
+
+/* The number of rows a count(*) statement returns. */
+static int
+count_rows(struct sqlite_store *s, enum stmt_id id, size_t *n, const char *what,
+           struct br_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, id, &stmt, what, err)) != 0)
+        return rc;
+    if ((rc = stmt_row(stmt, what, "no count", err)) != 0)
+        return rc;
+    int64_t count = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    if (count < 0 || count > INT_MAX)
+        return br_error_set(err, BR_EIO, "cannot %s: too many rows", what);
+    *n = (size_t)count;
+    return 0;
+}
+
+static int
+load_programs(struct sqlite_store *s, struct catalog *catalog, struct br_error *err)
+{
+    const char *what = "load the programs";
+    sqlite3_stmt *stmt = NULL;
+    size_t count = 0, i = 0;
+    int rc;
+
+    if ((rc = count_rows(s, STMT_PROGRAMS_COUNT, &count, what, err)) != 0)
+        return rc;
+    catalog->programs = xcalloc(count, sizeof(*catalog->programs));
+    if ((rc = stmt_get(s, STMT_PROGRAMS_LOAD, &stmt, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct row r = {stmt, 0, NULL};
+        /* Positions are the indexes records use: 0..n-1 without a hole (catalog_save). */
+        if (i >= count) {
+            rc = br_error_set(err, BR_EIO, "cannot %s: the table changed while read", what);
+            goto out;
+        }
+        struct program *p = &catalog->programs[i];
+        row_copy(&r, p->code, sizeof(p->code));
+        row_copy(&r, p->title, sizeof(p->title));
+        row_copy(&r, p->agency, sizeof(p->agency));
+        row_copy(&r, p->kind, sizeof(p->kind));
+        p->common_exit = row_bool(&r);
+        p->job_center = row_bool(&r);
+        if (row_int64(&r) != (int64_t)i)
+            row_problem(&r, "positions that are not 0, 1, 2, ...");
+        if (r.bad != NULL) {
+            rc = br_error_set(err, BR_EIO, "cannot %s: the stored programs have %s", what, r.bad);
+            goto out;
+        }
+        i++;
+    }
+    if (rc != SQLITE_DONE) {
+        rc = fail(rc, what, err);
+        goto out;
+    }
+    catalog->n_programs = i;
+    rc = 0;
+out:
+    sqlite3_reset(stmt);
+    return rc;
+}
+
+static int
+load_service_codes(struct sqlite_store *s, struct catalog *catalog, struct br_error *err)
+{
+    const char *what = "load the service codes";
+    sqlite3_stmt *stmt = NULL;
+    size_t count = 0, i = 0;
+    int rc;
+
+    if ((rc = count_rows(s, STMT_SERVICE_CODES_COUNT, &count, what, err)) != 0)
+        return rc;
+    catalog->services = xcalloc(count, sizeof(*catalog->services));
+    if ((rc = stmt_get(s, STMT_SERVICE_CODES_LOAD, &stmt, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct row r = {stmt, 0, NULL};
+        if (i >= count) {
+            rc = br_error_set(err, BR_EIO, "cannot %s: the table changed while read", what);
+            goto out;
+        }
+        struct service_code *c = &catalog->services[i];
+        row_copy(&r, c->code, sizeof(c->code));
+        row_copy(&r, c->title, sizeof(c->title));
+        if (service_category_parse(row_text(&r), &c->category) != 0)
+            row_problem(&r, "an unknown category");
+        c->triggers_participation = row_bool(&r);
+        c->prevents_exit = row_bool(&r);
+        if (row_int64(&r) != (int64_t)i)
+            row_problem(&r, "positions that are not 0, 1, 2, ...");
+        if (r.bad != NULL) {
+            rc = br_error_set(err, BR_EIO, "cannot %s: the stored service codes have %s", what,
+                              r.bad);
+            goto out;
+        }
+        i++;
+    }
+    if (rc != SQLITE_DONE) {
+        rc = fail(rc, what, err);
+        goto out;
+    }
+    catalog->n_services = i;
+    rc = 0;
+out:
+    sqlite3_reset(stmt);
+    return rc;
+}
+
+/* Parses a whole decimal int; no atoi, which cannot tell "12x" or overflow from a number. */
+static bool
+parse_int(const char *text, int *out)
+{
+    char *end;
+
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || value < INT_MIN || value > INT_MAX)
+        return false;
+    *out = (int)value;
+    return true;
+}
+
+/* Reads the policy settings over the defaults; names braid does not know are left alone (the
+ * settings table holds more than policy). */
+static int
+load_policy(struct sqlite_store *s, struct policy *policy, struct br_error *err)
+{
+    const char *what = "load the policy settings";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_SETTINGS_LOAD, &stmt, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct row r = {stmt, 0, NULL};
+        const char *name = row_text(&r);
+        const char *value = row_text(&r);
+        bool ok = true;
+
+        if (strcmp(name, POLICY_OPEN_SERVICE) == 0)
+            ok = open_service_policy_parse(value, &policy->open_service_past_projected_end) == 0;
+        for (size_t i = 0; i < POLICY_FIELD_COUNT; i++) {
+            if (strcmp(name, policy_fields[i].name) == 0)
+                ok = parse_int(value, (int *)(void *)((char *)policy + policy_fields[i].offset));
+        }
+        if (!ok) {
+            rc = br_error_set(err, BR_EIO, "cannot %s: setting %s is not valid", what, name);
+            goto out;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        rc = fail(rc, what, err);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_reset(stmt);
+    return rc;
+}
+
+static int
+sqlite_catalog_load(struct store *st, struct catalog *catalog, struct policy *policy,
+                    struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    bool own;
+    int rc;
+
+    memset(catalog, 0, sizeof(*catalog));
+    policy_defaults(policy);
+    /* One snapshot: the counts and the rows must agree. */
+    if ((rc = op_begin(s, false, &own, err)) != 0)
+        return rc;
+    if ((rc = load_programs(s, catalog, err)) != 0 ||
+        (rc = load_service_codes(s, catalog, err)) != 0)
+        goto out;
+    rc = load_policy(s, policy, err);
+out:
+    rc = op_end(s, own, rc, err);
+    if (rc != 0) {
+        catalog_cleanup(catalog);
+        policy_defaults(policy);
+    }
+    return rc;
+}
+
+/* The code of the stored program at a catalog index, for the ops given no catalog. */
+static int
+program_at(struct sqlite_store *s, int program, char *code, size_t size, const char *what,
+           struct br_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_PROGRAM_AT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, program);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        struct row r = {stmt, 0, NULL};
+        row_copy(&r, code, size);
+        rc = r.bad != NULL
+                 ? br_error_set(err, BR_EIO, "cannot %s: a stored program has %s", what, r.bad)
+                 : 0;
+    } else if (rc == SQLITE_DONE) {
+        rc = br_error_set(err, BR_EINVAL, "cannot %s: program %d is not in the stored catalog",
+                          what, program);
+    } else {
+        rc = fail(rc, what, err);
+    }
+    sqlite3_reset(stmt);
+    return rc;
+}
+
+/* The catalog's code for a program index, or NULL when the index is out of range. */
+static const char *
+catalog_program_code(const struct catalog *catalog, int program)
+{
+    if (program < 0 || (size_t)program >= catalog->n_programs)
+        return NULL;
+    return catalog->programs[program].code;
+}
+
+static const char *
+catalog_service_code(const struct catalog *catalog, int code)
+{
+    if (code < 0 || (size_t)code >= catalog->n_services)
+        return NULL;
+    return catalog->services[code].code;
+}
+
+/* ---- people -------------------------------------------------------------------------------- */
+
+/* Reads PERSON_COLUMNS from col on into person (not its id). */
+static const char *
+read_person(sqlite3_stmt *stmt, int col, struct stored_person *person)
+{
+    struct row r = {stmt, col, NULL};
+    struct person_facts *f = &person->facts;
+
+    memset(f, 0, sizeof(*f));
+    row_copy(&r, person->external_id, sizeof(person->external_id));
+    row_copy(&r, f->first_name, sizeof(f->first_name));
+    row_copy(&r, f->last_name, sizeof(f->last_name));
+    f->birth_on = row_date(&r);
+    if (!row_is_null(&r)) {
+        int sex = name_index(sex_names, SEX_COUNT, row_text(&r));
+        if (sex < 0)
+            row_problem(&r, "an unknown sex");
+        else
+            f->sex = (enum sex)sex;
+    } else {
+        r.col++;
+    }
+    if (facts_decode(row_text(&r), f) != 0)
+        row_problem(&r, "malformed facts");
+    person->version = row_int64(&r);
+    return r.bad;
+}
+
+static int
+sqlite_person_insert(struct store *st, struct stored_person *person, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "register the person";
+    const struct person_facts *f = &person->facts;
+    sqlite3_stmt *stmt = NULL;
+    char *facts = NULL;
+    int rc;
+
+    if ((size_t)f->sex >= SEX_COUNT || facts_encode(f, &facts) != 0) {
+        rc = br_error_set(err, BR_EINVAL, "cannot %s: a fact is out of range or not UTF-8", what);
+        goto out;
+    }
+    if ((rc = stmt_get(s, STMT_PERSON_INSERT, &stmt, what, err)) != 0)
+        goto out;
+    struct binder b = bind_start(stmt);
+    bind_text_or_null(&b, person->external_id);
+    bind_text(&b, f->first_name);
+    bind_text(&b, f->last_name);
+    bind_date(&b, f->birth_on);
+    bind_text(&b, sex_names[f->sex]);
+    bind_text(&b, facts);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        goto out;
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+        rc = br_error_set(err, BR_ECONFLICT, "a person with external id %s already exists",
+                          person->external_id);
+        goto out;
+    }
+    if (rc != SQLITE_DONE) {
+        rc = fail(rc, what, err);
+        goto out;
+    }
+    person->id = sqlite3_last_insert_rowid(s->db);
+    person->version = 1;
+    rc = 0;
+out:
+    free(facts);
+    return rc;
+}
+
+static int
+sqlite_person_get(struct store *st, int64_t id, struct stored_person *person, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "load the person";
+    char missing[64];
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_PERSON_GET, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    snprintf(missing, sizeof(missing), "no person with id %" PRId64, id);
+    if ((rc = stmt_row(stmt, what, missing, err)) != 0)
+        return rc;
+    const char *bad = read_person(stmt, 0, person);
+    sqlite3_reset(stmt);
+    if (bad != NULL)
+        return br_error_set(err, BR_EIO, "cannot %s: person %" PRId64 " has %s", what, id, bad);
+    person->id = id;
+    return 0;
+}
+
+static int
+sqlite_person_by_external_id(struct store *st, const char *external_id, int64_t *id,
+                             struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "find the person by external id";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_PERSON_BY_EXTERNAL_ID, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_text(&b, external_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    if ((rc = stmt_row(stmt, what, "no person with that external id", err)) != 0)
+        return rc;
+    *id = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    return 0;
+}
+
+static int
+sqlite_person_duplicates(struct store *st, const struct person_facts *facts,
+                         const uint8_t *ssn_hash, int64_t *ids, size_t max, size_t *n,
+                         struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "look for duplicate people";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *n = 0;
+    if (max == 0)
+        return 0;
+    if ((rc = stmt_get(s, STMT_PERSON_DUPLICATES, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_blob(&b, ssn_hash, STORE_HASH_SIZE);
+    bind_text(&b, facts->last_name);
+    bind_text(&b, facts->first_name);
+    bind_date(&b, facts->birth_on);
+    bind_int64(&b, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *n < max)
+        ids[(*n)++] = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
+sqlite_identity_put(struct store *st, int64_t person_id, const uint8_t ssn_hash[STORE_HASH_SIZE],
+                    const uint8_t *sealed, size_t sealed_len, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "record the person's SSN";
+    struct stored_person person;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (ssn_hash == NULL || sealed == NULL || sealed_len == 0)
+        return br_error_set(err, BR_EINVAL, "cannot %s: the hash and the sealed SSN are required",
+                            what);
+    /* The last four digits are a fact of the person (person_facts); identities keeps a copy so
+     * the row stands on its own. */
+    if ((rc = sqlite_person_get(st, person_id, &person, err)) != 0)
+        return rc;
+    if ((rc = stmt_get(s, STMT_IDENTITY_PUT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    bind_blob(&b, ssn_hash, STORE_HASH_SIZE);
+    bind_blob(&b, sealed, sealed_len);
+    bind_text_or_null(&b, person.facts.ssn_last4);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    return stmt_run(stmt, what, err);
+}
+
+/* ---- records: enrollments, services, gaps -------------------------------------------------- */
+
+static const char *
+read_enrollment(sqlite3_stmt *stmt, int col, const struct catalog *catalog, struct enrollment *e)
+{
+    struct row r = {stmt, col, NULL};
+
+    e->id = row_int64(&r);
+    e->program = row_program(&r, catalog);
+    e->eligibility_on = row_date(&r);
+    return r.bad;
+}
+
+static const char *
+read_service(sqlite3_stmt *stmt, int col, const struct catalog *catalog, struct service *sv)
+{
+    struct row r = {stmt, col, NULL};
+
+    sv->id = row_int64(&r);
+    sv->program = row_program(&r, catalog);
+    sv->code = row_service_code(&r, catalog);
+    sv->start_on = row_date(&r);
+    sv->end_on = row_date(&r);
+    sv->projected_end_on = row_date(&r);
+    if (sv->start_on == DATE_NONE)
+        row_problem(&r, "no start date");
+    return r.bad;
+}
+
+static const char *
+read_gap(sqlite3_stmt *stmt, int col, const struct catalog *catalog, struct planned_gap *g)
+{
+    struct row r = {stmt, col, NULL};
+
+    g->id = row_int64(&r);
+    g->program = row_program(&r, catalog);
+    if (gap_reason_parse(row_text(&r), &g->reason) != 0)
+        row_problem(&r, "an unknown reason");
+    g->start_on = row_date(&r);
+    g->planned_end_on = row_date(&r);
+    if (g->start_on == DATE_NONE || g->planned_end_on == DATE_NONE)
+        row_problem(&r, "a missing date");
+    return r.bad;
+}
+
+/* Runs one of the *_OF statements for a person and adds each row to record. */
+static int
+load_rows(struct sqlite_store *s, enum stmt_id id, const struct catalog *catalog, int64_t person_id,
+          struct person_record *record, struct br_error *err)
+{
+    const char *what = "load the person's record";
+    sqlite3_stmt *stmt = NULL;
+    const char *bad = NULL;
+    const char *kind = "";
+    int rc;
+
+    if ((rc = stmt_get(s, id, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    while (bad == NULL && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (id == STMT_ENROLLMENTS_OF) {
+            struct enrollment e;
+            kind = "an enrollment";
+            if ((bad = read_enrollment(stmt, 0, catalog, &e)) == NULL)
+                person_record_add_enrollment(record, &e);
+        } else if (id == STMT_SERVICES_OF) {
+            struct service sv;
+            kind = "a service";
+            if ((bad = read_service(stmt, 0, catalog, &sv)) == NULL)
+                person_record_add_service(record, &sv);
+        } else {
+            struct planned_gap g;
+            kind = "a planned gap";
+            if ((bad = read_gap(stmt, 0, catalog, &g)) == NULL)
+                person_record_add_gap(record, &g);
+        }
+    }
+    sqlite3_reset(stmt);
+    if (bad != NULL)
+        return br_error_set(err, BR_EIO, "cannot %s: %s of person %" PRId64 " has %s", what, kind,
+                            person_id, bad);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
+person_exists(struct sqlite_store *s, int64_t person_id, const char *what, struct br_error *err)
+{
+    char missing[64];
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_PERSON_EXISTS, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    snprintf(missing, sizeof(missing), "no person with id %" PRId64, person_id);
+    if ((rc = stmt_row(stmt, what, missing, err)) != 0)
+        return rc;
+    sqlite3_reset(stmt);
+    return 0;
+}
+
+static int
+sqlite_record_load(struct store *st, const struct catalog *catalog, int64_t person_id,
+                   struct person_record *record, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    bool own;
+    int rc;
+
+    person_record_reset(record);
+    if ((rc = op_begin(s, false, &own, err)) != 0)
+        return rc;
+    if ((rc = person_exists(s, person_id, "load the person's record", err)) != 0 ||
+        (rc = load_rows(s, STMT_ENROLLMENTS_OF, catalog, person_id, record, err)) != 0 ||
+        (rc = load_rows(s, STMT_SERVICES_OF, catalog, person_id, record, err)) != 0)
+        goto out;
+    rc = load_rows(s, STMT_GAPS_OF, catalog, person_id, record, err);
+out:
+    rc = op_end(s, own, rc, err);
+    if (rc != 0)
+        person_record_reset(record);
+    return rc;
+}
+
+static int
+sqlite_enrollment_insert(struct store *st, int64_t person_id, struct enrollment *enrollment,
+                         const struct catalog *catalog, const char *facts_json, int64_t decided_by,
+                         struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "record the enrollment";
+    const char *program = catalog_program_code(catalog, enrollment->program);
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (program == NULL)
+        return br_error_set(err, BR_EINVAL, "cannot %s: program %d is not in the catalog", what,
+                            enrollment->program);
+    if ((rc = stmt_get(s, STMT_ENROLLMENT_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    bind_text(&b, program);
+    bind_date(&b, enrollment->eligibility_on);
+    bind_text(&b, facts_json);
+    bind_id(&b, decided_by);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    enrollment->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static int
+insert_funding(struct sqlite_store *s, int64_t person_id, int64_t service_id,
+               const struct service_detail *detail, struct br_error *err)
+{
+    const char *what = "record the service's funding";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    for (size_t i = 0; i < detail->n_funding; i++) {
+        if ((rc = stmt_get(s, STMT_FUNDING_INSERT, &stmt, what, err)) != 0)
+            return rc;
+        struct binder b = bind_start(stmt);
+        bind_int64(&b, service_id);
+        bind_int64(&b, person_id);
+        bind_text(&b, detail->funding[i].stream);
+        bind_int64(&b, detail->funding[i].percent);
+        if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int
+sqlite_service_insert(struct store *st, int64_t person_id, struct service *service,
+                      const struct catalog *catalog, const struct service_detail *detail,
+                      struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "record the service";
+    const char *program = catalog_program_code(catalog, service->program);
+    const char *code = catalog_service_code(catalog, service->code);
+    static const struct service_detail no_detail;
+    sqlite3_stmt *stmt = NULL;
+    int64_t id = 0;
+    bool own;
+    int rc;
+
+    if (detail == NULL)
+        detail = &no_detail;
+    if (program == NULL || code == NULL)
+        return br_error_set(err, BR_EINVAL, "cannot %s: its program or code is not in the catalog",
+                            what);
+    if (detail->n_funding > sizeof(detail->funding) / sizeof(detail->funding[0]))
+        return br_error_set(err, BR_EINVAL, "cannot %s: more than %zu funding streams", what,
+                            sizeof(detail->funding) / sizeof(detail->funding[0]));
+    if ((rc = op_begin(s, true, &own, err)) != 0)
+        return rc;
+    if ((rc = stmt_get(s, STMT_SERVICE_INSERT, &stmt, what, err)) != 0)
+        goto out;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    bind_text(&b, program);
+    bind_text(&b, code);
+    bind_date(&b, service->start_on);
+    bind_date(&b, service->end_on);
+    bind_date(&b, service->projected_end_on);
+    bind_text(&b, detail->provider);
+    bind_id(&b, detail->staff_id);
+    bind_int64(&b, detail->cost_cents);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        goto out;
+    id = sqlite3_last_insert_rowid(s->db);
+    rc = insert_funding(s, person_id, id, detail, err);
+out:
+    rc = op_end(s, own, rc, err);
+    if (rc == 0)
+        service->id = id;
+    return rc;
+}
+
+static int
+sqlite_service_update(struct store *st, int64_t person_id, const struct service *service,
+                      struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "update the service";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_SERVICE_UPDATE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_date(&b, service->start_on);
+    bind_date(&b, service->end_on);
+    bind_date(&b, service->projected_end_on);
+    bind_int64(&b, service->id);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return br_error_set(err, BR_ENOTFOUND, "person %" PRId64 " has no service %" PRId64,
+                            person_id, service->id);
+    return 0;
+}
+
+static int
+sqlite_gap_insert(struct store *st, int64_t person_id, struct planned_gap *gap,
+                  const struct catalog *catalog, const char *services_after, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "record the planned gap";
+    const char *program = catalog_program_code(catalog, gap->program);
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (program == NULL)
+        return br_error_set(err, BR_EINVAL, "cannot %s: program %d is not in the catalog", what,
+                            gap->program);
+    if ((rc = stmt_get(s, STMT_GAP_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    bind_text(&b, program);
+    bind_date(&b, gap->start_on);
+    bind_date(&b, gap->planned_end_on);
+    bind_text(&b, gap_reason_name(gap->reason));
+    bind_text(&b, services_after);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    gap->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static int
+sqlite_note_insert(struct store *st, struct case_note *note, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "record the case note";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (note->body == NULL)
+        return br_error_set(err, BR_EINVAL, "cannot %s: it has no text", what);
+    if ((rc = stmt_get(s, STMT_NOTE_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, note->person_id);
+    bind_id(&b, note->service_id);
+    bind_id(&b, note->agency_id);
+    bind_id(&b, note->author_id);
+    bind_date(&b, note->written_on);
+    bind_bool(&b, note->confidential);
+    bind_text(&b, note->body);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    note->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static int
+sqlite_contact_insert(struct store *st, struct contact *contact, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "record the contact";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((size_t)contact->method >= CONTACT_METHOD_COUNT)
+        return br_error_set(err, BR_EINVAL, "cannot %s: unknown contact method", what);
+    if ((rc = stmt_get(s, STMT_CONTACT_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, contact->person_id);
+    bind_id(&b, contact->staff_id);
+    bind_date(&b, contact->contacted_on);
+    bind_text(&b, contact_method_names[contact->method]);
+    bind_bool(&b, contact->responded);
+    bind_text(&b, contact->outcome);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    contact->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static int
+sqlite_audit_append(struct store *st, const struct audit_entry *entry, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "write the audit log";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (entry->action == NULL)
+        return br_error_set(err, BR_EINVAL, "cannot %s: the entry names no action", what);
+    if ((rc = stmt_get(s, STMT_AUDIT_APPEND, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_id(&b, entry->user_id);
+    bind_id(&b, entry->person_id);
+    bind_text(&b, entry->action);
+    bind_text(&b, entry->entity);
+    bind_id(&b, entry->entity_id);
+    bind_text(&b, entry->reason);
+    bind_text(&b, entry->before);
+    bind_text(&b, entry->after);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    return stmt_run(stmt, what, err);
+}
+
+/* ---- exit clocks and recorded exits -------------------------------------------------------- */
+
+static int
+insert_clock(struct sqlite_store *s, int64_t person_id, const struct stored_clock *clock,
+             struct br_error *err)
+{
+    const char *what = "save the exit clock";
+    char group[CATALOG_CODE_SIZE];
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (clock->group_key == EXIT_GROUP_COMMON)
+        snprintf(group, sizeof(group), "%s", STORE_SQLITE_GROUP_COMMON);
+    else if ((rc = program_at(s, clock->group_key, group, sizeof(group), what, err)) != 0)
+        return rc;
+    if ((rc = stmt_get(s, STMT_CLOCK_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    bind_text(&b, group);
+    bind_int64(&b, clock->period);
+    bind_text(&b, exit_status_name(clock->status)); /* "unknown" fails the CHECK */
+    bind_date(&b, clock->last_service_on);
+    bind_date(&b, clock->soft_exit_on);
+    bind_text(&b, exit_hold_name(clock->held_by));
+    bind_date(&b, clock->review_on);
+    bind_date(&b, clock->computed_on);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    return stmt_run(stmt, what, err);
+}
+
+static int
+sqlite_clocks_put(struct store *st, int64_t person_id, const struct stored_clock *clocks, size_t n,
+                  struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "save the exit clocks";
+    sqlite3_stmt *stmt = NULL;
+    bool own;
+    int rc;
+
+    if ((rc = op_begin(s, true, &own, err)) != 0)
+        return rc;
+    if ((rc = stmt_get(s, STMT_CLOCKS_DELETE, &stmt, what, err)) != 0)
+        goto out;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = insert_clock(s, person_id, &clocks[i], err)) != 0)
+            goto out;
+    }
+out:
+    return op_end(s, own, rc, err);
+}
+
+static int
+parse_status(const char *name, enum exit_status *out)
+{
+    static const enum exit_status all[] = {EXIT_STATUS_REPORTABLE, EXIT_STATUS_ACTIVE,
+                                           EXIT_STATUS_EXITED};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        if (strcmp(exit_status_name(all[i]), name) == 0) {
+            *out = all[i];
+            return 0;
+        }
+    }
+    return BR_EINVAL;
+}
+
+static int
+parse_hold(const char *name, enum exit_hold *out)
+{
+    static const enum exit_hold all[] = {EXIT_HOLD_OPEN_SERVICE, EXIT_HOLD_FUTURE_SERVICE,
+                                         EXIT_HOLD_PLANNED_GAP};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        if (strcmp(exit_hold_name(all[i]), name) == 0) {
+            *out = all[i];
+            return 0;
+        }
+    }
+    return BR_EINVAL;
+}
+
+static const char *
+read_clock(sqlite3_stmt *stmt, struct stored_clock *clock)
+{
+    struct row r = {stmt, 0, NULL};
+    bool common = strcmp(row_text(&r), STORE_SQLITE_GROUP_COMMON) == 0;
+
+    if (row_is_null(&r)) {
+        r.col++;
+        clock->group_key = EXIT_GROUP_COMMON;
+        if (!common)
+            row_problem(&r, "a group that is not in the catalog");
+    } else {
+        clock->group_key = row_int(&r);
+    }
+    clock->period = row_int(&r);
+    if (parse_status(row_text(&r), &clock->status) != 0)
+        row_problem(&r, "an unknown status");
+    clock->last_service_on = row_date(&r);
+    clock->soft_exit_on = row_date(&r);
+    clock->held_by = EXIT_HOLD_NONE;
+    if (row_is_null(&r))
+        r.col++;
+    else if (parse_hold(row_text(&r), &clock->held_by) != 0)
+        row_problem(&r, "an unknown hold");
+    clock->review_on = row_date(&r);
+    clock->computed_on = row_date(&r);
+    return r.bad;
+}
+
+static int
+sqlite_clocks_get(struct store *st, int64_t person_id, struct stored_clock *clocks, size_t max,
+                  size_t *n, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "load the exit clocks";
+    const char *bad = NULL;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *n = 0;
+    if ((rc = stmt_get(s, STMT_CLOCKS_GET, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *n < max) {
+        if ((bad = read_clock(stmt, &clocks[*n])) != NULL)
+            break;
+        (*n)++;
+    }
+    sqlite3_reset(stmt);
+    if (bad != NULL)
+        return br_error_set(err, BR_EIO, "cannot %s: a clock of person %" PRId64 " has %s", what,
+                            person_id, bad);
+    if (rc == SQLITE_ROW)
+        return br_error_set(err, BR_ETOOBIG, "cannot %s: person %" PRId64 " has more than %zu",
+                            what, person_id, max);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
+sqlite_clocks_due(struct store *st, int32_t day, store_id_fn fn, void *ctx, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "list the exit clocks due";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_CLOCKS_DUE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_date(&b, day);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int stop = fn(ctx, sqlite3_column_int64(stmt, 0));
+        if (stop != 0) {
+            sqlite3_reset(stmt);
+            return stop;
+        }
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
+sqlite_exit_run_begin(struct store *st, int32_t as_of, int64_t *run_id, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "start the exit run";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_EXIT_RUN_BEGIN, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_date(&b, as_of);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    *run_id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static int
+sqlite_exit_run_finish(struct store *st, int64_t run_id, long examined, long recorded,
+                       long reopened, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "finish the exit run";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_EXIT_RUN_FINISH, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, examined);
+    bind_int64(&b, recorded);
+    bind_int64(&b, reopened);
+    bind_int64(&b, run_id);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return br_error_set(err, BR_ENOTFOUND, "no exit run with id %" PRId64, run_id);
+    return 0;
+}
+
+static int
+sqlite_exit_put(struct store *st, const struct recorded_exit *recorded, bool *inserted,
+                struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "record the exit";
+    char program[CATALOG_CODE_SIZE];
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *inserted = false;
+    if ((rc = program_at(s, recorded->program, program, sizeof(program), what, err)) != 0)
+        return rc;
+    if ((rc = stmt_get(s, STMT_EXIT_PUT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, recorded->person_id);
+    bind_text(&b, program);
+    bind_int64(&b, recorded->period);
+    bind_date(&b, recorded->entry_on);
+    bind_date(&b, recorded->exit_on);
+    bind_date(&b, recorded->determined_on);
+    bind_id(&b, recorded->run_id);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    if (sqlite3_changes(s->db) > 0) {
+        *inserted = true;
+        return 0;
+    }
+
+    /* Already recorded: idempotent only when it is the same exit.  A different one means a late
+     * service reopened the period and exit_delete was not called first. */
+    if ((rc = stmt_get(s, STMT_EXIT_GET, &stmt, what, err)) != 0)
+        return rc;
+    b = bind_start(stmt);
+    bind_int64(&b, recorded->person_id);
+    bind_text(&b, program);
+    bind_int64(&b, recorded->period);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    if ((rc = stmt_row(stmt, what, "the exit vanished while recorded", err)) != 0)
+        return rc;
+    struct row r = {stmt, 0, NULL};
+    int32_t entry_on = row_date(&r);
+    int32_t exit_on = row_date(&r);
+    sqlite3_reset(stmt);
+    if (entry_on != recorded->entry_on || exit_on != recorded->exit_on)
+        return br_error_set(err, BR_ECONFLICT,
+                            "person %" PRId64 " already has a different exit recorded for %s "
+                            "period %d",
+                            recorded->person_id, program, recorded->period);
+    return 0;
+}
+
+static int
+sqlite_exits_get(struct store *st, int64_t person_id, struct recorded_exit *exits, size_t max,
+                 size_t *n, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "load the recorded exits";
+    const char *bad = NULL;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *n = 0;
+    if ((rc = stmt_get(s, STMT_EXITS_GET, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *n < max) {
+        struct row r = {stmt, 0, NULL};
+        struct recorded_exit *e = &exits[*n];
+        e->person_id = person_id;
+        e->program = row_int(&r);
+        e->period = row_int(&r);
+        e->entry_on = row_date(&r);
+        e->exit_on = row_date(&r);
+        e->determined_on = row_date(&r);
+        e->run_id = row_int64(&r);
+        if ((bad = r.bad) != NULL)
+            break;
+        (*n)++;
+    }
+    sqlite3_reset(stmt);
+    if (bad != NULL)
+        return br_error_set(err, BR_EIO, "cannot %s: an exit of person %" PRId64 " has %s", what,
+                            person_id, bad);
+    if (rc == SQLITE_ROW)
+        return br_error_set(err, BR_ETOOBIG, "cannot %s: person %" PRId64 " has more than %zu",
+                            what, person_id, max);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
+sqlite_exit_delete(struct store *st, int64_t person_id, int program, int period,
+                   struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "remove the recorded exit";
+    char code[CATALOG_CODE_SIZE];
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = program_at(s, program, code, sizeof(code), what, err)) != 0)
+        return rc;
+    if ((rc = stmt_get(s, STMT_EXIT_DELETE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    bind_text(&b, code);
+    bind_int64(&b, period);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return br_error_set(err, BR_ENOTFOUND,
+                            "person %" PRId64 " has no exit recorded for %s period %d", person_id,
+                            code, period);
+    return 0;
+}
+
+/* ---- the streaming scan -------------------------------------------------------------------- */
+
+/* One of the child tables of people_scan, read in person_id order. */
+struct scan_cursor {
+    sqlite3_stmt *stmt;
+    bool started; /* stepped for the first time, within the people scan's snapshot */
+    bool done;
+    int64_t person_id; /* of the current row, when not done */
+};
+
+static int
+cursor_next(struct scan_cursor *c, const char *what, struct br_error *err)
+{
+    int rc = sqlite3_step(c->stmt);
+
+    if (rc == SQLITE_ROW) {
+        c->person_id = sqlite3_column_int64(c->stmt, 0);
+        return 0;
+    }
+    c->done = true;
+    return rc == SQLITE_DONE ? 0 : fail(rc, what, err);
+}
+
+/* Moves the cursor past rows of earlier people (none exist while foreign keys hold) and adds the
+ * rows of person_id to record.  kind says which reader applies. */
+static int
+cursor_take(struct scan_cursor *c, enum stmt_id kind, const struct catalog *catalog,
+            int64_t person_id, struct person_record *record, struct br_error *err)
+{
+    const char *what = "scan the people";
+    const char *bad = NULL;
+    int rc = 0;
+
+    if (!c->started) {
+        c->started = true;
+        rc = cursor_next(c, what, err);
+    }
+    while (!c->done && c->person_id < person_id && rc == 0)
+        rc = cursor_next(c, what, err);
+    while (rc == 0 && !c->done && c->person_id == person_id) {
+        if (kind == STMT_SCAN_ENROLLMENTS) {
+            struct enrollment e;
+            if ((bad = read_enrollment(c->stmt, 1, catalog, &e)) == NULL)
+                person_record_add_enrollment(record, &e);
+        } else if (kind == STMT_SCAN_SERVICES) {
+            struct service sv;
+            if ((bad = read_service(c->stmt, 1, catalog, &sv)) == NULL)
+                person_record_add_service(record, &sv);
+        } else {
+            struct planned_gap g;
+            if ((bad = read_gap(c->stmt, 1, catalog, &g)) == NULL)
+                person_record_add_gap(record, &g);
+        }
+        if (bad != NULL)
+            return br_error_set(err, BR_EIO, "cannot %s: a row of person %" PRId64 " has %s", what,
+                                person_id, bad);
+        rc = cursor_next(c, what, err);
+    }
+    return rc;
+}
+
+static int
+sqlite_people_scan(struct store *st, const struct catalog *catalog, store_person_fn fn, void *ctx,
+                   struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "scan the people";
+    static const enum stmt_id child_ids[] = {STMT_SCAN_ENROLLMENTS, STMT_SCAN_SERVICES,
+                                             STMT_SCAN_GAPS};
+    enum { N_CHILDREN = sizeof(child_ids) / sizeof(child_ids[0]) };
+    struct scan_cursor children[N_CHILDREN];
+    sqlite3_stmt *people = NULL;
+    struct stored_person person;
+    struct person_record record;
+    int rc;
+
+    memset(children, 0, sizeof(children));
+    person_record_init(&record);
+    if ((rc = stmt_get(s, STMT_SCAN_PEOPLE, &people, what, err)) != 0)
+        goto out;
+    for (size_t i = 0; i < N_CHILDREN; i++) {
+        if ((rc = stmt_get(s, child_ids[i], &children[i].stmt, what, err)) != 0)
+            goto out;
+    }
+    /* People is stepped first and stays active until the end, so the children, first stepped
+     * later (cursor_take), read within the same implicit read transaction: one snapshot. */
+    while ((rc = sqlite3_step(people)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(people, 0);
+        const char *bad = read_person(people, 1, &person);
+        if (bad != NULL) {
+            rc = br_error_set(err, BR_EIO, "cannot %s: person %" PRId64 " has %s", what, id, bad);
+            goto out;
+        }
+        person.id = id;
+        person_record_reset(&record);
+        for (size_t i = 0; i < N_CHILDREN; i++) {
+            if ((rc = cursor_take(&children[i], child_ids[i], catalog, id, &record, err)) != 0)
+                goto out;
+        }
+        if ((rc = fn(ctx, &person, &record)) != 0)
+            goto out;
+    }
+    rc = rc == SQLITE_DONE ? 0 : fail(rc, what, err);
+out:
+    if (people != NULL)
+        sqlite3_reset(people);
+    for (size_t i = 0; i < N_CHILDREN; i++) {
+        if (children[i].stmt != NULL)
+            sqlite3_reset(children[i].stmt);
+    }
+    person_record_cleanup(&record);
+    return rc;
+}
+
+/* ---- agencies, users, tokens --------------------------------------------------------------- */
+
+static int
+sqlite_agency_insert(struct store *st, const char *code, const char *name, int64_t *id,
+                     struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "add the agency";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_AGENCY_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_text(&b, code);
+    bind_text(&b, name);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        return br_error_set(err, BR_ECONFLICT, "an agency with code %s already exists", code);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    *id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+/* The id of the agency with code, 0 for "" (none); BR_ENOTFOUND for a code not registered
+ * (agency_insert), so a typo never creates a partner. */
+static int
+agency_id(struct sqlite_store *s, const char *code, int64_t *id, const char *what,
+          struct br_error *err)
+{
+    char missing[96];
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *id = 0;
+    if (code[0] == '\0')
+        return 0;
+    if ((rc = stmt_get(s, STMT_AGENCY_BY_CODE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_text(&b, code);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    snprintf(missing, sizeof(missing), "no agency with code %.*s", CATALOG_CODE_SIZE, code);
+    if ((rc = stmt_row(stmt, what, missing, err)) != 0)
+        return rc;
+    *id = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    return 0;
+}
+
+static int
+sqlite_user_insert(struct store *st, struct user *user, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "add the user";
+    sqlite3_stmt *stmt = NULL;
+    int64_t agency = 0;
+    int rc;
+
+    if ((rc = agency_id(s, user->agency, &agency, what, err)) != 0)
+        return rc;
+    if ((rc = stmt_get(s, STMT_USER_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_text(&b, user->email);
+    bind_text(&b, user->name);
+    bind_text(&b, user->role);
+    bind_id(&b, agency);
+    bind_text(&b, user->password_hash);
+    bind_bool(&b, user->active);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        return br_error_set(err, BR_ECONFLICT, "a user with e-mail %s already exists", user->email);
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return br_error_set(err, BR_EINVAL, "cannot %s: there is no role %s", what, user->role);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    user->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static int
+sqlite_user_by_email(struct store *st, const char *email, struct user *user, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "find the user";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_USER_BY_EMAIL, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_text(&b, email);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    if ((rc = stmt_row(stmt, what, "no user with that e-mail", err)) != 0)
+        return rc;
+    struct row r = {stmt, 0, NULL};
+    user->id = row_int64(&r);
+    row_copy(&r, user->email, sizeof(user->email));
+    row_copy(&r, user->name, sizeof(user->name));
+    row_copy(&r, user->role, sizeof(user->role));
+    row_copy(&r, user->agency, sizeof(user->agency));
+    row_copy(&r, user->password_hash, sizeof(user->password_hash));
+    user->active = row_bool(&r);
+    sqlite3_reset(stmt);
+    if (r.bad != NULL)
+        return br_error_set(err, BR_EIO, "cannot %s: the stored user has %s", what, r.bad);
+    return 0;
+}
+
+static int
+sqlite_token_insert(struct store *st, int64_t user_id, const uint8_t hash[STORE_HASH_SIZE],
+                    const char *label, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "add the API token";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_TOKEN_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, user_id);
+    bind_blob(&b, hash, STORE_HASH_SIZE);
+    bind_text(&b, label != NULL ? label : "");
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        return br_error_set(err, BR_ECONFLICT, "cannot %s: a token with that hash exists", what);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
+sqlite_token_user(struct store *st, const uint8_t hash[STORE_HASH_SIZE], int64_t *user_id,
+                  struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "look up the API token";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_TOKEN_USER, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_blob(&b, hash, STORE_HASH_SIZE);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    /* One message for unknown, revoked and inactive: a caller learns nothing from the mismatch. */
+    if ((rc = stmt_row(stmt, what, "no such active API token", err)) != 0)
+        return rc;
+    *user_id = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    return 0;
+}
+
+/* ---- backup, restore, open, close ---------------------------------------------------------- */
+
+/* Copies database src into dest by the online backup API, a chunk of pages at a time.  Writers on
+ * other connections may go on between steps (the copy restarts from a consistent snapshot); a
+ * busy source is waited for, up to the busy timeout. */
+static int
+copy_database(sqlite3 *dest, sqlite3 *src, const char *what, struct br_error *err)
+{
+    sqlite3_backup *backup = sqlite3_backup_init(dest, "main", src, "main");
+    int busy = 0;
+    int rc;
+
+    if (backup == NULL)
+        return fail(sqlite3_extended_errcode(dest), what, err);
+    do {
+        rc = sqlite3_backup_step(backup, STORE_SQLITE_BACKUP_PAGES);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+            if (++busy > STORE_SQLITE_BACKUP_RETRIES)
+                break;
+            sqlite3_sleep(STORE_SQLITE_BACKUP_PAUSE_MS);
+        } else {
+            busy = 0;
+        }
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    int finish = sqlite3_backup_finish(backup);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    if (finish != SQLITE_OK)
+        return fail(finish, what, err);
+    return 0;
+}
+
+/* Opens a plain connection (for backup targets and sources) with the busy timeout set. */
+static int
+open_plain(const char *path, int flags, sqlite3 **out, const char *what, struct br_error *err)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, flags, NULL);
+
+    if (rc != SQLITE_OK) {
+        rc = br_error_set(err, BR_EIO, "cannot %s: cannot open %s: %s", what, path,
+                          sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return rc;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, STORE_SQLITE_BUSY_TIMEOUT_MS);
+    *out = db;
+    return 0;
+}
+
+static int
+sqlite_backup(struct store *st, const char *path, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "back up the database";
+    sqlite3 *dest = NULL;
+    int rc;
+
+    if ((rc = open_plain(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what, err)) != 0)
+        goto out;
+    rc = copy_database(dest, s->db, what, err);
+out:
+    sqlite3_close(dest);
+    return rc;
+}
+
+/* Checks that db is a braid database this braid can read: it has schema_migrations, at a
+ * version not newer than STORE_SCHEMA_VERSION. */
+static int
+check_braid_database(sqlite3 *db, const char *path, struct br_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int64_t version = -1;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_migrations", -1, &stmt, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        version = sqlite3_column_int64(stmt, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK || version < 1)
+        return br_error_set(err, BR_EINVAL, "%s is not a braid database", path);
+    if (version > STORE_SCHEMA_VERSION)
+        return refuse_newer((int)(version > INT_MAX ? INT_MAX : version), err);
+    return 0;
+}
+
+int
+store_sqlite_restore(const char *path, const char *from, struct br_error *err)
+{
+    const char *what = "restore the database";
+    sqlite3 *src = NULL, *dest = NULL;
+    int rc;
+
+    if (strcmp(path, from) == 0) {
+        rc = br_error_set(err, BR_EINVAL, "cannot %s onto the backup itself", what);
+        goto out;
+    }
+    if ((rc = open_plain(from, SQLITE_OPEN_READONLY, &src, what, err)) != 0 ||
+        (rc = check_braid_database(src, from, err)) != 0)
+        goto out;
+    if ((rc = open_plain(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what, err)) != 0)
+        goto out;
+    rc = copy_database(dest, src, what, err);
+out:
+    sqlite3_close(dest);
+    sqlite3_close(src);
+    return rc;
+}
+
+static void
+sqlite_close(struct store *st)
+{
+    struct sqlite_store *s = sqlite_of(st);
+
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(s->stmts[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sqlite_close,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .schema_version = sqlite_schema_version,
+    .migrate = sqlite_migrate,
+    .catalog_save = sqlite_catalog_save,
+    .catalog_load = sqlite_catalog_load,
+    .person_insert = sqlite_person_insert,
+    .person_get = sqlite_person_get,
+    .person_by_external_id = sqlite_person_by_external_id,
+    .person_duplicates = sqlite_person_duplicates,
+    .identity_put = sqlite_identity_put,
+    .record_load = sqlite_record_load,
+    .enrollment_insert = sqlite_enrollment_insert,
+    .service_insert = sqlite_service_insert,
+    .service_update = sqlite_service_update,
+    .gap_insert = sqlite_gap_insert,
+    .note_insert = sqlite_note_insert,
+    .contact_insert = sqlite_contact_insert,
+    .audit_append = sqlite_audit_append,
+    .clocks_put = sqlite_clocks_put,
+    .clocks_get = sqlite_clocks_get,
+    .clocks_due = sqlite_clocks_due,
+    .exit_run_begin = sqlite_exit_run_begin,
+    .exit_run_finish = sqlite_exit_run_finish,
+    .exit_put = sqlite_exit_put,
+    .exits_get = sqlite_exits_get,
+    .exit_delete = sqlite_exit_delete,
+    .people_scan = sqlite_people_scan,
+    .agency_insert = sqlite_agency_insert,
+    .user_insert = sqlite_user_insert,
+    .user_by_email = sqlite_user_by_email,
+    .token_insert = sqlite_token_insert,
+    .token_user = sqlite_token_user,
+    .backup = sqlite_backup,
+};
+
+/* Sets the connection up as braid needs it.  The journal mode is checked, not assumed: WAL is
+ * what lets readers (reports, backups) run beside the writer. */
+static int
+configure(sqlite3 *db, const char *path, struct br_error *err)
+{
+    const char *what = "open the database";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    rc = sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return fail(rc, what, err);
+    rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *mode = (const char *)sqlite3_column_text(stmt, 0);
+        bool memory = strcmp(path, ":memory:") == 0;
+        rc = mode != NULL && (strcmp(mode, "wal") == 0 || (memory && strcmp(mode, "memory") == 0))
+                 ? SQLITE_OK
+                 : SQLITE_CANTOPEN;
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK)
+        return br_error_set(err, BR_EIO, "cannot %s %s: cannot use write-ahead logging: %s", what,
+                            path, sqlite3_errstr(rc));
+    return 0;
+}
+
+int
+store_sqlite_open(const char *path, struct store **out, struct br_error *err)
+{
+    struct sqlite_store *s = xcalloc(1, sizeof(*s));
+    int rc;
+
+    *out = NULL;
+    s->base.ops = &sqlite_ops;
+    if ((rc = open_plain(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s->db,
+                         "open the database", err)) != 0)
+        goto out;
+    if ((rc = configure(s->db, path, err)) != 0)
+        goto out;
+    *out = &s->base;
+    s = NULL;
+out:
+    if (s != NULL)
+        sqlite_close(&s->base);
+    return rc;
+}
+
+struct sqlite3 *
+store_sqlite_handle(struct store *st)
+{
+    return sqlite_of(st)->db;
+}
