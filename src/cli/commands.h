@@ -29,6 +29,8 @@ int cmd_agency(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 /* braid token create --email E */
 int cmd_token(int argc, char **argv);
+/* braid demo [--people N] */
+int cmd_demo(int argc, char **argv);
 /* braid backup FILE / braid restore FILE */
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);

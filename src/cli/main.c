@@ -22,6 +22,7 @@ static const struct command cli_commands[] = {
     {"exits", "determine exits as of a date (from bundles, or the database: --apply, --verify)",
      cmd_exits},
     {"agency", "add a partner agency (agency add)", cmd_agency},
+    {"demo", "fill a database with a realistic synthetic population", cmd_demo},
     {"user", "add a staff account (user add)", cmd_user},
     {"token", "create an API token for a user (token create)", cmd_token},
     {"backup", "copy the database consistently while it runs", cmd_backup},
