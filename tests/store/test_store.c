@@ -917,7 +917,8 @@ test_failed_op_inside_transaction_leaves_the_rest(void **state)
     struct fixture *f = *state;
     struct service_detail detail;
 
-    /* A failing multi-statement op inside the caller's transaction undoes only itself. */
+    /* A caller that goes on past a failing op brackets it with a savepoint: rolling back to it
+     * undoes only that op (its service row written before the funding failed), not the person. */
     memset(&detail, 0, sizeof(detail));
     detail.n_funding = 2;
     snprintf(detail.funding[0].stream, sizeof(detail.funding[0].stream), "A");
@@ -928,11 +929,20 @@ test_failed_op_inside_transaction_leaves_the_rest(void **state)
     int64_t person = add_person(f, "Ann", "Lee", NULL);
     struct service s = {0,         program(f, "WP"), service_code(f, "OJT"), D("2026-01-10"),
                         DATE_NONE, DATE_NONE};
+    assert_int_equal(f->st->ops->savepoint(f->st, &f->err), 0);
     assert_int_equal(f->st->ops->service_insert(f->st, person, &s, &f->catalog, &detail, &f->err),
                      BR_ECONFLICT);
+    f->st->ops->savepoint_rollback(f->st);
     assert_int_equal(f->st->ops->commit(f->st, &f->err), 0);
     assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM people"), 1);
     assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM services"), 0);
+
+    /* Outside a transaction the op is its own transaction and leaves nothing behind. */
+    br_error_clear(&f->err);
+    assert_int_equal(f->st->ops->service_insert(f->st, person, &s, &f->catalog, &detail, &f->err),
+                     BR_ECONFLICT);
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM services"), 0);
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM service_funding"), 0);
 }
 
 static void
