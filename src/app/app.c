@@ -323,6 +323,38 @@ errors_for_item(struct br_error *err, const char *prefix)
         err->n_fields = kept;
 }
 
+/* Checks app->record — holding a new or changed item at array[index] — against every rule, and
+ * names only that item's problems. */
+static int
+validate_item(struct app *app, const char *array, size_t index, struct br_error *err)
+{
+    char prefix[48];
+    int rc = record_validate(&app->catalog, &app->policy, &app->record, err);
+    if (rc != 0) {
+        snprintf(prefix, sizeof(prefix), "%s[%zu].", array, index);
+        errors_for_item(err, prefix);
+    }
+    return rc;
+}
+
+/* Writes the case note that supports a service or a gap (seed 003), when there is one. */
+static int
+write_note(struct app *app, const struct actor *actor, int64_t person_id, int64_t service_id,
+           const char *body, struct br_error *err)
+{
+    if (body == NULL)
+        return 0;
+    struct case_note note = {
+        .person_id = person_id,
+        .service_id = service_id,
+        .agency_id = actor->agency_id,
+        .author_id = actor->user_id,
+        .written_on = app->today,
+        .body = (char *)body,
+    };
+    return app->store->ops->note_insert(app->store, &note, err);
+}
+
 static int
 finish(struct app *app, int rc, struct br_error *err)
 {
@@ -407,7 +439,6 @@ app_record_service(struct app *app, const struct actor *actor, int64_t person_id
                    struct service *service, const struct service_detail *detail,
                    const char *note_body, struct br_error *err)
 {
-    char prefix[48];
     int rc;
     if ((rc = app->store->ops->begin(app->store, err)) != 0)
         return rc;
@@ -415,27 +446,14 @@ app_record_service(struct app *app, const struct actor *actor, int64_t person_id
         goto out;
     /* RULES.md §3: the new service is checked against the person's whole record. */
     person_record_add_service(&app->record, service);
-    if ((rc = record_validate(&app->catalog, &app->policy, &app->record, err)) != 0) {
-        snprintf(prefix, sizeof(prefix), "services[%zu].", app->record.n_services - 1);
-        errors_for_item(err, prefix);
+    if ((rc = validate_item(app, "services", app->record.n_services - 1, err)) != 0)
         goto out;
-    }
     if ((rc = app->store->ops->service_insert(app->store, person_id, service, &app->catalog,
                                               detail, err)) != 0)
         goto out;
     app->record.services[app->record.n_services - 1].id = service->id;
-    if (note_body != NULL) {
-        struct case_note note = {
-            .person_id = person_id,
-            .service_id = service->id,
-            .agency_id = actor->agency_id,
-            .author_id = actor->user_id,
-            .written_on = app->today,
-            .body = (char *)note_body,
-        };
-        if ((rc = app->store->ops->note_insert(app->store, &note, err)) != 0)
-            goto out;
-    }
+    if ((rc = write_note(app, actor, person_id, service->id, note_body, err)) != 0)
+        goto out;
     if ((rc = app_refresh_clock(app, person_id, &app->record, err)) != 0)
         goto out;
     rc = audit(app, actor, person_id, "service.record", "service", service->id,
@@ -464,10 +482,7 @@ app_close_service(struct app *app, const struct actor *actor, int64_t person_id,
     }
     json_t *before = service_json(app, found);
     found->end_on = end_on;
-    if ((rc = record_validate(&app->catalog, &app->policy, &app->record, err)) != 0) {
-        char prefix[48];
-        snprintf(prefix, sizeof(prefix), "services[%td].", found - app->record.services);
-        errors_for_item(err, prefix);
+    if ((rc = validate_item(app, "services", (size_t)(found - app->record.services), err)) != 0) {
         json_decref(before);
         goto out;
     }
@@ -490,33 +505,21 @@ app_record_gap(struct app *app, const struct actor *actor, int64_t person_id,
                struct planned_gap *gap, const char *services_after, const char *note_body,
                struct br_error *err)
 {
-    char prefix[48];
     int rc;
     if ((rc = app->store->ops->begin(app->store, err)) != 0)
         return rc;
     if ((rc = load_person(app, person_id, err)) != 0)
         goto out;
+    /* RULES.md §5: length, reason and overlap with the person's other gaps. */
     person_record_add_gap(&app->record, gap);
-    if ((rc = record_validate(&app->catalog, &app->policy, &app->record, err)) != 0) {
-        snprintf(prefix, sizeof(prefix), "gaps[%zu].", app->record.n_gaps - 1);
-        errors_for_item(err, prefix);
+    if ((rc = validate_item(app, "gaps", app->record.n_gaps - 1, err)) != 0)
         goto out;
-    }
     if ((rc = app->store->ops->gap_insert(app->store, person_id, gap, &app->catalog,
                                           services_after, err)) != 0)
         goto out;
     app->record.gaps[app->record.n_gaps - 1].id = gap->id;
-    if (note_body != NULL) {
-        struct case_note note = {
-            .person_id = person_id,
-            .agency_id = actor->agency_id,
-            .author_id = actor->user_id,
-            .written_on = app->today,
-            .body = (char *)note_body,
-        };
-        if ((rc = app->store->ops->note_insert(app->store, &note, err)) != 0)
-            goto out;
-    }
+    if ((rc = write_note(app, actor, person_id, 0, note_body, err)) != 0)
+        goto out;
     if ((rc = app_refresh_clock(app, person_id, &app->record, err)) != 0)
         goto out;
     rc = audit(app, actor, person_id, "gap.record", "planned_gap", gap->id,

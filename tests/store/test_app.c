@@ -229,6 +229,54 @@ test_every_change_keeps_the_clock_current(void **state)
 }
 
 static void
+test_planned_gap_is_validated_and_holds_the_clock(void **state)
+{
+    struct fixture *f = *state;
+    struct br_error err;
+    struct stored_clock clocks[8];
+    size_t n = 0;
+    int64_t person = register_person(f, "Rosa", "Diaz", NULL);
+    enroll(f, person, "ADULT", "2026-01-02");
+    assert_int_equal(serve(f, person, "ADULT", "CASE_MANAGEMENT", "2026-01-05", "2026-01-10",
+                           &err),
+                     0);
+    int adult = catalog_program_index(&f->app.catalog, "ADULT");
+
+    /* RULES.md §5: 90 days is too short; the error names the gap's own field. */
+    struct planned_gap short_gap = {.program = adult, .reason = GAP_HEALTH_MEDICAL,
+                                    .start_on = D("2026-02-01"), .planned_end_on = D("2026-05-02")};
+    br_error_clear(&err);
+    assert_int_equal(app_record_gap(&f->app, &app_system_actor, person, &short_gap, "resume OJT",
+                                    "Surgery scheduled.", &err),
+                     BR_EINVAL);
+    assert_int_equal(err.n_fields, 1);
+    assert_string_equal(err.fields[0].field, "planned_end_date");
+    assert_int_equal(count(f, "SELECT count(*) FROM planned_gaps"), 0);
+
+    struct planned_gap gap = {.program = adult, .reason = GAP_HEALTH_MEDICAL,
+                              .start_on = D("2026-02-01"), .planned_end_on = D("2026-06-30")};
+    br_error_clear(&err);
+    assert_int_equal(app_record_gap(&f->app, &app_system_actor, person, &gap, "resume OJT",
+                                    "Surgery scheduled.", &err),
+                     0);
+    assert_int_equal(count(f, "SELECT count(*) FROM case_notes WHERE service_id IS NULL"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE action = 'gap.record'"), 1);
+    assert_int_equal(f->app.store->ops->clocks_get(f->app.store, person, clocks, 8, &n, &err), 0);
+    assert_int_equal(clocks[0].held_by, EXIT_HOLD_PLANNED_GAP);
+    assert_int_equal(clocks[0].soft_exit_on, D("2026-07-01"));
+
+    /* A second gap overlapping the first is refused. */
+    struct planned_gap overlap = {.program = adult, .reason = GAP_FAMILY_CARE,
+                                  .start_on = D("2026-06-01"), .planned_end_on = D("2026-10-01")};
+    br_error_clear(&err);
+    assert_int_equal(app_record_gap(&f->app, &app_system_actor, person, &overlap, NULL, NULL,
+                                    &err),
+                     BR_EINVAL);
+    assert_string_equal(err.fields[0].field, "start_date");
+    assert_int_equal(count(f, "SELECT count(*) FROM planned_gaps"), 1);
+}
+
+static void
 test_nightly_run_records_once_and_late_service_reopens(void **state)
 {
     struct fixture *f = *state;
@@ -392,6 +440,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_service_rules_are_enforced_and_nothing_written, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_every_change_keeps_the_clock_current, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_planned_gap_is_validated_and_holds_the_clock, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nightly_run_records_once_and_late_service_reopens,
                                         setup, teardown),
