@@ -3,7 +3,7 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := jansson sqlite3 libsodium
+PKGS    := jansson sqlite3 libsodium libmicrohttpd
 WERROR  ?= $(if $(CI),-Werror,)
 SAN     ?=
 OPT     ?= -O2
@@ -13,11 +13,11 @@ CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g $(OPT) \
            -Wformat=2 -Wno-format-nonliteral $(WERROR) $(SAN) \
            -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -lpthread
-TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null) $(LDLIBS)
+TEST_LDLIBS := $(shell pkg-config --libs cmocka libcurl 2>/dev/null) $(LDLIBS)
 
-LIB_SRC := $(wildcard src/core/*.c src/store/*.c src/app/*.c)
+LIB_SRC := $(wildcard src/core/*.c src/store/*.c src/app/*.c src/http/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
-TEST_SRC := $(wildcard tests/unit/test_*.c tests/store/test_*.c tests/cli/test_*.c)
+TEST_SRC := $(wildcard tests/unit/test_*.c tests/store/test_*.c tests/cli/test_*.c tests/api/test_*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -67,6 +67,13 @@ fuzz: deps
 	    src/core/*.c $(shell pkg-config --libs jansson) -lm
 	@mkdir -p $(BUILD)/fuzz-corpus
 	$(BUILD)/fuzz_bundle -max_total_time=60 -dict=tests/fuzz/bundle.dict $(BUILD)/fuzz-corpus tests/fuzz/corpus
+
+# Benchmarks, not tests: a demo database of SIZE people (or several: SIZE="10000 100000"), and
+# braid's exit runs timed against an SQL peer; figures are appended to bench/README.md.
+SIZE ?= 100000
+.PHONY: bench
+bench:
+	bench/run $(SIZE)
 
 fmt:
 	clang-format -i src/*/*.c src/*/*.h tests/*/*.c

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/access.h"
 #include "app/catalog_file.h"
 #include "core/date.h"
 #include "core/mem.h"
@@ -545,6 +546,14 @@ app_write_note(struct app *app, const struct actor *actor, struct case_note *not
         return rc;
     if ((rc = load_person(app, note->person_id, err)) != 0)
         goto out;
+    if ((rc = access_require(app, actor, note->person_id, ACCESS_CASE_NOTES, ACCESS_WRITE, NULL,
+                             err)) != 0)
+        goto out;
+    /* A note is its writer's: a confidential one stays within that agency (access.h). */
+    if (access_role_of(actor) != ACCESS_ROLE_SYSTEM) {
+        note->agency_id = actor->agency_id;
+        note->author_id = actor->user_id;
+    }
     if (note->written_on == DATE_NONE)
         note->written_on = app->today;
     if ((rc = app->store->ops->note_insert(app->store, note, err)) != 0)
@@ -563,6 +572,9 @@ app_record_contact(struct app *app, const struct actor *actor, struct contact *c
     if ((rc = app->store->ops->begin(app->store, err)) != 0)
         return rc;
     if ((rc = load_person(app, contact->person_id, err)) != 0)
+        goto out;
+    if ((rc = access_require(app, actor, contact->person_id, ACCESS_CONTACTS, ACCESS_WRITE, NULL,
+                             err)) != 0)
         goto out;
     if ((rc = app->store->ops->contact_insert(app->store, contact, err)) != 0)
         goto out;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/date.h"
 #include "core/mem.h"
@@ -96,7 +97,8 @@ static const struct bundle_section bundle_sections[] = {
 
 /* Parts of the interchange bundle (ARCHITECTURE.md) that exit determination does not read: an
  * export line is accepted as it is, while a misspelt section is still reported. */
-static const char *const bundle_other_sections[] = {"facts", "notes", "contacts", "outcomes"};
+static const char *const bundle_other_sections[] = {"person", "facts", "notes", "contacts",
+                                                    "outcomes"};
 
 /* What one parse has found so far. */
 struct bundle_reader {
@@ -364,9 +366,559 @@ value_type_name(const json_t *value)
     return "a value";
 }
 
+/* ---- the person, notes and contacts (import) ------------------------------------------------ */
+
+enum person_kind {
+    PERSON_TEXT,     /* a string of at most size - 1 bytes */
+    PERSON_DATE,     /* "YYYY-MM-DD" into an int32_t */
+    PERSON_SEX,      /* enum sex by name */
+    PERSON_LAST4,    /* exactly four digits */
+    PERSON_TRISTATE, /* enum tristate: true / false / unknown */
+    PERSON_DW,       /* enum dw_category by name */
+};
+
+struct person_field {
+    const char *name;
+    enum person_kind kind;
+    size_t offset; /* in struct person_facts */
+    size_t size;   /* of a PERSON_TEXT or PERSON_LAST4 buffer */
+    bool optional; /* a PERSON_TEXT that is null rather than "" when not known */
+};
+
+#define PERSON_AT(field) offsetof(struct person_facts, field)
+#define PERSON_TRI(field) {#field, PERSON_TRISTATE, PERSON_AT(field), 0, false}
+
+/* Every field of struct person_facts, in the order export writes them. */
+static const struct person_field person_fields[] = {
+    {"first_name", PERSON_TEXT, PERSON_AT(first_name), PERSON_NAME_SIZE, false},
+    {"last_name", PERSON_TEXT, PERSON_AT(last_name), PERSON_NAME_SIZE, false},
+    {"birth_date", PERSON_DATE, PERSON_AT(birth_on), 0, false},
+    {"sex", PERSON_SEX, PERSON_AT(sex), 0, false},
+    {"ssn_last4", PERSON_LAST4, PERSON_AT(ssn_last4),
+     sizeof(((struct person_facts *)0)->ssn_last4), false},
+    PERSON_TRI(authorized_to_work),
+    PERSON_TRI(selective_service),
+    PERSON_TRI(veteran),
+    PERSON_TRI(eligible_spouse),
+    PERSON_TRI(low_income),
+    PERSON_TRI(public_assistance),
+    PERSON_TRI(basic_skills_deficient),
+    PERSON_TRI(english_learner),
+    PERSON_TRI(disability),
+    PERSON_TRI(offender),
+    PERSON_TRI(homeless),
+    PERSON_TRI(foster_youth),
+    PERSON_TRI(pregnant_or_parenting),
+    PERSON_TRI(attending_school),
+    PERSON_TRI(has_diploma),
+    PERSON_TRI(needs_additional_assistance),
+    {"dw_category", PERSON_DW, PERSON_AT(dw_category), 0, false},
+    {"taa_petition", PERSON_TEXT, PERSON_AT(taa_petition),
+     sizeof(((struct person_facts *)0)->taa_petition), true},
+};
+
+/* Input only: the full SSN goes to the importer, which stores it sealed, never in the facts. */
+#define PERSON_SSN_FIELD "ssn"
+
+static const char *const sex_names[] = {
+    [SEX_UNKNOWN] = "unknown",
+    [SEX_FEMALE] = "female",
+    [SEX_MALE] = "male",
+    [SEX_OTHER] = "other",
+};
+
+/* The names the store uses too (people.facts); DW_NONE is written as null. */
+static const char *const dw_names[] = {
+    [DW_NONE] = NULL,
+    [DW_LAID_OFF] = "laid_off",
+    [DW_PLANT_CLOSURE] = "plant_closure",
+    [DW_SELF_EMPLOYED] = "self_employed",
+    [DW_DISPLACED_HOMEMAKER] = "displaced_homemaker",
+    [DW_MILITARY_SPOUSE] = "military_spouse",
+    [DW_SEPARATING_SERVICE_MEMBER] = "separating_service_member",
+};
+
+/* contacts.method, indexed by enum contact_method (as the store names them). */
+static const char *const contact_method_names[] = {
+    [CONTACT_PHONE] = "phone",
+    [CONTACT_LETTER] = "letter",
+    [CONTACT_EMAIL] = "email",
+    [CONTACT_HOME_VISIT] = "home_visit",
+    [CONTACT_IN_PERSON] = "in_person",
+    [CONTACT_OTHER_AGENCY] = "other_agency",
+    [CONTACT_OTHER] = "other",
+};
+
+/* Index of name among names (NULL entries never match), or -1. */
+static int
+name_lookup(const char *const *names, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (names[i] != NULL && strcmp(names[i], name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* "a, b or c" of the non-NULL names, for a problem that lists what is allowed. */
+static const char *
+names_list(const char *const *names, size_t count, char *buf, size_t size)
+{
+    size_t used = 0, left = 0, seen = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < count; i++)
+        left += names[i] != NULL;
+    for (size_t i = 0; i < count; i++) {
+        if (names[i] == NULL)
+            continue;
+        seen++;
+        const char *sep = seen == 1 ? "" : seen == left ? " or " : ", ";
+        int n = snprintf(buf + used, size - used, "%s%s", sep, names[i]);
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+    return buf;
+}
+
+static const struct person_field *
+person_field_find(const char *name)
+{
+    for (size_t i = 0; i < COUNT(person_fields); i++) {
+        if (strcmp(person_fields[i].name, name) == 0)
+            return &person_fields[i];
+    }
+    return NULL;
+}
+
+/* A yes/no fact as a CSV cell writes it; -1 when it is none of the accepted words. */
+static int
+tristate_from_text(const char *text)
+{
+    static const char *const yes[] = {"true", "yes", "y", "1"};
+    static const char *const no[] = {"false", "no", "n", "0"};
+
+    for (size_t i = 0; i < COUNT(yes); i++) {
+        if (strcasecmp(text, yes[i]) == 0)
+            return FACT_YES;
+        if (strcasecmp(text, no[i]) == 0)
+            return FACT_NO;
+    }
+    return -1;
+}
+
+/* Sets one person field from a string value.  from_csv: the text is a CSV cell, where "" means
+ * unknown and yes/no facts are words; in JSON they are booleans and null. */
+static void
+person_set_text(struct bundle_reader *reader, const char *path, const struct person_field *f,
+                const char *text, bool from_csv, struct person_facts *facts)
+{
+    char echo[BUNDLE_ECHO_MAX + 1];
+    char names[160];
+    char *slot = (char *)facts + f->offset;
+    size_t len = strlen(text);
+    int32_t date;
+    int value;
+
+    if (from_csv && len == 0 && f->kind != PERSON_TEXT)
+        return;
+    switch (f->kind) {
+    case PERSON_TEXT:
+        if (len >= f->size) {
+            problem(reader, path, "is %zu bytes long; at most %zu are allowed", len, f->size - 1);
+            return;
+        }
+        memcpy(slot, text, len + 1);
+        break;
+    case PERSON_DATE:
+        read_date(reader, path, text, &date);
+        memcpy(slot, &date, sizeof(date));
+        break;
+    case PERSON_SEX:
+        value = name_lookup(sex_names, COUNT(sex_names), text);
+        if (value < 0) {
+            problem(reader, path, "unknown sex \"%s\"; must be %s",
+                    excerpt(text, echo, sizeof(echo)),
+                    names_list(sex_names, COUNT(sex_names), names, sizeof(names)));
+            return;
+        }
+        facts->sex = (enum sex)value;
+        break;
+    case PERSON_LAST4:
+        if (len != 4 || strspn(text, "0123456789") != 4) {
+            problem(reader, path, "must be the last four digits of the SSN");
+            return;
+        }
+        memcpy(slot, text, 5);
+        break;
+    case PERSON_TRISTATE:
+        value = from_csv ? tristate_from_text(text) : -1;
+        if (value < 0) {
+            problem(reader, path, from_csv ? "\"%s\" is not yes/no (true, false, yes, no, y, n, "
+                                             "1, 0, or empty when unknown)"
+                                           : "must be true, false or null (not \"%s\")",
+                    excerpt(text, echo, sizeof(echo)));
+            return;
+        }
+        memcpy(slot, &(enum tristate){(enum tristate)value}, sizeof(enum tristate));
+        break;
+    case PERSON_DW:
+        value = name_lookup(dw_names, COUNT(dw_names), text);
+        if (value < 0) {
+            problem(reader, path, "unknown dislocated-worker category \"%s\"; must be %s",
+                    excerpt(text, echo, sizeof(echo)),
+                    names_list(dw_names, COUNT(dw_names), names, sizeof(names)));
+            return;
+        }
+        facts->dw_category = (enum dw_category)value;
+        break;
+    }
+}
+
+bool
+bundle_person_field_known(const char *name)
+{
+    return strcmp(name, PERSON_SSN_FIELD) == 0 || person_field_find(name) != NULL;
+}
+
+int
+bundle_person_field_set(struct person_facts *facts, const char *name, const char *text,
+                        const char *path, struct br_error *err)
+{
+    struct bundle_reader reader = {.catalog = NULL, .err = err, .problems = 0};
+    const struct person_field *f = person_field_find(name);
+
+    if (f == NULL) {
+        problem(&reader, path, "is not a field of a person");
+        return BR_EINVAL;
+    }
+    person_set_text(&reader, path, f, text, true, facts);
+    return reader.problems > 0 ? BR_EINVAL : 0;
+}
+
+void
+bundle_extras_init(struct bundle_extras *extras)
+{
+    memset(extras, 0, sizeof(*extras));
+    extras->facts.birth_on = DATE_NONE;
+}
+
+void
+bundle_extras_reset(struct bundle_extras *extras)
+{
+    for (size_t i = 0; i < extras->n_notes; i++)
+        free(extras->notes[i].body);
+    extras->n_notes = 0;
+    extras->n_contacts = 0;
+    extras->has_person = false;
+    memset(&extras->facts, 0, sizeof(extras->facts));
+    extras->facts.birth_on = DATE_NONE;
+    extras->ssn[0] = '\0';
+}
+
+void
+bundle_extras_cleanup(struct bundle_extras *extras)
+{
+    bundle_extras_reset(extras);
+    free(extras->notes);
+    free(extras->contacts);
+    memset(extras, 0, sizeof(*extras));
+}
+
+static void
+read_person(struct bundle_reader *reader, json_t *root, struct bundle_extras *extras)
+{
+    char path[sizeof(((struct br_field_error *)0)->field)];
+    char echo[BUNDLE_ECHO_MAX + 1];
+    json_t *object = json_object_get(root, "person");
+    const char *key;
+    json_t *value;
+
+    if (object == NULL || json_is_null(object))
+        return;
+    if (!json_is_object(object)) {
+        problem(reader, "person", "must be an object");
+        return;
+    }
+    extras->has_person = true;
+    json_object_foreach(object, key, value) {
+        const struct person_field *f = person_field_find(key);
+        snprintf(path, sizeof(path), "person.%s", excerpt(key, echo, sizeof(echo)));
+        if (strcmp(key, PERSON_SSN_FIELD) == 0) {
+            /* Never echoed: the problem names the field, not the number. */
+            if (json_is_null(value))
+                continue;
+            if (!json_is_string(value) || json_string_length(value) >= sizeof(extras->ssn))
+                problem(reader, path, "must be an SSN as 123-45-6789 or 123456789");
+            else
+                memcpy(extras->ssn, json_string_value(value), json_string_length(value) + 1);
+            continue;
+        }
+        if (f == NULL) {
+            problem(reader, path, "is not a known field");
+            continue;
+        }
+        if (json_is_null(value))
+            continue;
+        if (f->kind == PERSON_TRISTATE) {
+            if (json_is_boolean(value))
+                memcpy((char *)&extras->facts + f->offset,
+                       &(enum tristate){json_is_true(value) ? FACT_YES : FACT_NO},
+                       sizeof(enum tristate));
+            else
+                problem(reader, path, "must be true, false or null");
+            continue;
+        }
+        if (!json_is_string(value)) {
+            problem(reader, path, "must be a string or null");
+            continue;
+        }
+        if (strlen(json_string_value(value)) != json_string_length(value)) {
+            problem(reader, path, "must not contain a NUL character");
+            continue;
+        }
+        person_set_text(reader, path, f, json_string_value(value), false, &extras->facts);
+    }
+}
+
+/* Checks that object (an item at prefix) has only the keys in known. */
+static void
+check_keys(struct bundle_reader *reader, const char *prefix, json_t *object,
+           const char *const *known, size_t n_known)
+{
+    char path[sizeof(((struct br_field_error *)0)->field)];
+    char echo[BUNDLE_ECHO_MAX + 1];
+    const char *key;
+    json_t *value;
+
+    json_object_foreach(object, key, value) {
+        if (name_lookup(known, n_known, key) < 0) {
+            snprintf(path, sizeof(path), "%s.%s", prefix, excerpt(key, echo, sizeof(echo)));
+            problem(reader, path, "is not a known field");
+        }
+    }
+}
+
+/* The value of key in object, or NULL when absent or null (reporting it when required). */
+static json_t *
+item_value(struct bundle_reader *reader, const char *prefix, json_t *object, const char *key,
+           bool required, char *path, size_t size)
+{
+    json_t *value = json_object_get(object, key);
+
+    snprintf(path, size, "%s.%s", prefix, key);
+    if (value == NULL || json_is_null(value)) {
+        if (required)
+            problem(reader, path, "is required");
+        return NULL;
+    }
+    return value;
+}
+
+static int32_t
+item_date(struct bundle_reader *reader, const char *prefix, json_t *object, const char *key)
+{
+    char path[sizeof(((struct br_field_error *)0)->field)];
+    json_t *value = item_value(reader, prefix, object, key, true, path, sizeof(path));
+    int32_t date = DATE_NONE;
+
+    if (value == NULL)
+        return DATE_NONE;
+    if (!json_is_string(value))
+        problem(reader, path, "must be a string");
+    else
+        read_date(reader, path, json_string_value(value), &date);
+    return date;
+}
+
+static bool
+item_bool(struct bundle_reader *reader, const char *prefix, json_t *object, const char *key)
+{
+    char path[sizeof(((struct br_field_error *)0)->field)];
+    json_t *value = item_value(reader, prefix, object, key, false, path, sizeof(path));
+
+    if (value == NULL)
+        return false;
+    if (!json_is_boolean(value))
+        problem(reader, path, "must be true or false");
+    return json_is_true(value);
+}
+
+/* A string of at most max bytes without NUL characters, or NULL (reported when wrong). */
+static const char *
+item_text(struct bundle_reader *reader, const char *prefix, json_t *object, const char *key,
+          bool required, size_t max)
+{
+    char path[sizeof(((struct br_field_error *)0)->field)];
+    json_t *value = item_value(reader, prefix, object, key, required, path, sizeof(path));
+
+    if (value == NULL)
+        return NULL;
+    if (!json_is_string(value)) {
+        problem(reader, path, "must be a string");
+        return NULL;
+    }
+    if (json_string_length(value) > max) {
+        problem(reader, path, "is %zu bytes long; at most %zu are allowed",
+                json_string_length(value), max);
+        return NULL;
+    }
+    if (strlen(json_string_value(value)) != json_string_length(value)) {
+        problem(reader, path, "must not contain a NUL character");
+        return NULL;
+    }
+    if (required && json_string_length(value) == 0) {
+        problem(reader, path, "must not be empty");
+        return NULL;
+    }
+    return json_string_value(value);
+}
+
+/* The array at key of root, or NULL when absent or null (or reported when not an array). */
+static json_t *
+extras_array(struct bundle_reader *reader, json_t *root, const char *key)
+{
+    json_t *array = json_object_get(root, key);
+
+    if (array == NULL || json_is_null(array))
+        return NULL;
+    if (!json_is_array(array)) {
+        problem(reader, key, "must be an array");
+        return NULL;
+    }
+    if (json_array_size(array) > BUNDLE_MAX_ITEMS) {
+        problem(reader, key, "has %zu items; at most %d are allowed", json_array_size(array),
+                BUNDLE_MAX_ITEMS);
+        return NULL;
+    }
+    return array;
+}
+
+static void
+read_notes(struct bundle_reader *reader, json_t *root, size_t n_services,
+           struct bundle_extras *extras)
+{
+    static const char *const known[] = {"service", "written_on", "body", "confidential"};
+    char prefix[64];
+    char path[sizeof(((struct br_field_error *)0)->field)];
+    json_t *array = extras_array(reader, root, "notes");
+
+    for (size_t i = 0; array != NULL && i < json_array_size(array); i++) {
+        json_t *object = json_array_get(array, i);
+        struct bundle_note note = {.service = -1, .written_on = DATE_NONE};
+
+        snprintf(prefix, sizeof(prefix), "notes[%zu]", i);
+        if (!json_is_object(object)) {
+            problem(reader, prefix, "must be an object");
+            continue;
+        }
+        check_keys(reader, prefix, object, known, COUNT(known));
+        json_t *service = item_value(reader, prefix, object, "service", false, path,
+                                     sizeof(path));
+        if (service != NULL && !json_is_integer(service)) {
+            problem(reader, path, "must be the index of a service in \"services\", or null");
+        } else if (service != NULL) {
+            json_int_t index = json_integer_value(service);
+            if (index < 0 || (size_t)index >= n_services)
+                problem(reader, path, "is %lld, but the bundle has %zu service%s",
+                        (long long)index, n_services, n_services == 1 ? "" : "s");
+            else
+                note.service = (int)index;
+        }
+        note.written_on = item_date(reader, prefix, object, "written_on");
+        note.confidential = item_bool(reader, prefix, object, "confidential");
+        const char *body = item_text(reader, prefix, object, "body", true, BUNDLE_NOTE_MAX);
+        if (body == NULL)
+            continue;
+        note.body = xstrdup(body);
+        xgrow(&extras->notes, &extras->cap_notes, extras->n_notes + 1, sizeof(*extras->notes));
+        extras->notes[extras->n_notes++] = note;
+    }
+}
+
+static void
+read_contacts(struct bundle_reader *reader, json_t *root, struct bundle_extras *extras)
+{
+    static const char *const known[] = {"contacted_on", "method", "responded", "outcome"};
+    char prefix[64];
+    char path[sizeof(((struct br_field_error *)0)->field)];
+    char echo[BUNDLE_ECHO_MAX + 1];
+    char names[160];
+    json_t *array = extras_array(reader, root, "contacts");
+
+    for (size_t i = 0; array != NULL && i < json_array_size(array); i++) {
+        json_t *object = json_array_get(array, i);
+        struct contact contact;
+
+        memset(&contact, 0, sizeof(contact));
+        snprintf(prefix, sizeof(prefix), "contacts[%zu]", i);
+        if (!json_is_object(object)) {
+            problem(reader, prefix, "must be an object");
+            continue;
+        }
+        check_keys(reader, prefix, object, known, COUNT(known));
+        contact.contacted_on = item_date(reader, prefix, object, "contacted_on");
+        const char *method = item_text(reader, prefix, object, "method", true, 64);
+        if (method != NULL) {
+            int m = name_lookup(contact_method_names, COUNT(contact_method_names), method);
+            snprintf(path, sizeof(path), "%s.method", prefix);
+            if (m < 0)
+                problem(reader, path, "unknown method \"%s\"; must be %s",
+                        excerpt(method, echo, sizeof(echo)),
+                        names_list(contact_method_names, COUNT(contact_method_names), names,
+                                   sizeof(names)));
+            else
+                contact.method = (enum contact_method)m;
+        }
+        contact.responded = item_bool(reader, prefix, object, "responded");
+        const char *outcome = item_text(reader, prefix, object, "outcome", false,
+                                        sizeof(contact.outcome) - 1);
+        if (outcome != NULL)
+            memcpy(contact.outcome, outcome, strlen(outcome) + 1);
+        xgrow(&extras->contacts, &extras->cap_contacts, extras->n_contacts + 1,
+              sizeof(*extras->contacts));
+        extras->contacts[extras->n_contacts++] = contact;
+    }
+}
+
+/* Sections an import cannot keep: refused when they hold anything, so nothing is dropped. */
+static void
+refuse_unkept(struct bundle_reader *reader, json_t *root)
+{
+    json_t *facts = json_object_get(root, "facts");
+    json_t *outcomes = json_object_get(root, "outcomes");
+
+    if (facts != NULL && !json_is_null(facts))
+        problem(reader, "facts", "is not imported; the person's facts go in \"person\"");
+    if (outcomes != NULL && !json_is_null(outcomes) &&
+        !(json_is_array(outcomes) && json_array_size(outcomes) == 0))
+        problem(reader, "outcomes", "cannot be imported yet; remove it (or make it [])");
+}
+
+static void
+read_extras(struct bundle_reader *reader, json_t *root, struct bundle_extras *extras)
+{
+    json_t *services = json_object_get(root, "services");
+    size_t n_services = json_is_array(services) ? json_array_size(services) : 0;
+
+    read_person(reader, root, extras);
+    read_notes(reader, root, n_services, extras);
+    read_contacts(reader, root, extras);
+    refuse_unkept(reader, root);
+}
+
 int
 bundle_parse(const struct catalog *catalog, const struct policy *policy, const char *text,
              size_t len, struct person_record *record, json_t **id, struct br_error *err)
+{
+    return bundle_parse_full(catalog, policy, text, len, record, NULL, id, err);
+}
+
+int
+bundle_parse_full(const struct catalog *catalog, const struct policy *policy, const char *text,
+                  size_t len, struct person_record *record, struct bundle_extras *extras,
+                  json_t **id, struct br_error *err)
 {
     struct bundle_reader reader = {.catalog = catalog, .err = err, .problems = 0};
     char path[sizeof(((struct br_field_error *)0)->field)];
@@ -379,6 +931,8 @@ bundle_parse(const struct catalog *catalog, const struct policy *policy, const c
     int rc = 0;
 
     person_record_reset(record);
+    if (extras != NULL)
+        bundle_extras_reset(extras);
     br_error_clear(err);
     root = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
@@ -401,6 +955,8 @@ bundle_parse(const struct catalog *catalog, const struct policy *policy, const c
     }
     for (size_t i = 0; i < COUNT(bundle_sections); i++)
         read_section(&reader, &bundle_sections[i], root, record);
+    if (extras != NULL)
+        read_extras(&reader, root, extras);
     if (reader.problems > 0) {
         rc = br_error_set(err, BR_EINVAL, "the person bundle has %zu invalid field%s",
                           reader.problems, reader.problems == 1 ? "" : "s");
@@ -612,4 +1168,137 @@ bundle_person_id(const struct stored_person *person)
     char id[32];
     snprintf(id, sizeof(id), "P%lld", (long long)person->id);
     return json_string(id);
+}
+
+/* ---- export ------------------------------------------------------------------------------- */
+
+static json_t *
+person_value(const struct person_facts *facts)
+{
+    json_t *out = json_object();
+
+    for (size_t i = 0; i < COUNT(person_fields); i++) {
+        const struct person_field *f = &person_fields[i];
+        const char *slot = (const char *)facts + f->offset;
+        json_t *value = NULL;
+        enum tristate fact;
+        int32_t date;
+
+        switch (f->kind) {
+        case PERSON_TEXT:
+            value = f->optional && slot[0] == '\0' ? json_null() : text_value(slot);
+            break;
+        case PERSON_LAST4:
+            value = slot[0] != '\0' ? text_value(slot) : json_null();
+            break;
+        case PERSON_DATE:
+            memcpy(&date, slot, sizeof(date));
+            value = date_value(date);
+            break;
+        case PERSON_SEX:
+            value = (size_t)facts->sex < COUNT(sex_names) ? text_value(sex_names[facts->sex])
+                                                           : json_null();
+            break;
+        case PERSON_TRISTATE:
+            memcpy(&fact, slot, sizeof(fact));
+            value = fact == FACT_UNKNOWN ? json_null() : json_boolean(fact == FACT_YES);
+            break;
+        case PERSON_DW:
+            value = (size_t)facts->dw_category < COUNT(dw_names) &&
+                            dw_names[facts->dw_category] != NULL
+                        ? text_value(dw_names[facts->dw_category])
+                        : json_null();
+            break;
+        }
+        json_object_set_new(out, f->name, value);
+    }
+    return out;
+}
+
+/* The index in record->services of the service with this store id, or -1. */
+static int
+service_index(const struct person_record *record, int64_t service_id)
+{
+    for (size_t i = 0; service_id != 0 && i < record->n_services; i++) {
+        if (record->services[i].id == service_id)
+            return (int)i;
+    }
+    return -1;
+}
+
+json_t *
+bundle_encode_person(const struct catalog *catalog, const struct stored_person *person,
+                     const struct person_record *record, const struct case_note *notes,
+                     size_t n_notes, const struct contact *contacts, size_t n_contacts)
+{
+    json_t *out = json_object();
+    json_t *array;
+
+    json_t *id = bundle_person_id(person);
+    json_object_set_new(out, "id", id != NULL ? id : json_null());
+    json_object_set_new(out, "person", person_value(&person->facts));
+
+    array = json_array();
+    for (size_t i = 0; i < record->n_enrollments; i++) {
+        const struct enrollment *e = &record->enrollments[i];
+        json_t *item = json_object();
+        json_object_set_new(item, "program", program_value(catalog, e->program));
+        json_object_set_new(item, "eligibility_date", date_value(e->eligibility_on));
+        json_array_append_new(array, item);
+    }
+    json_object_set_new(out, "enrollments", array);
+
+    array = json_array();
+    for (size_t i = 0; i < record->n_services; i++) {
+        const struct service *s = &record->services[i];
+        json_t *item = json_object();
+        json_object_set_new(item, "program", program_value(catalog, s->program));
+        json_object_set_new(item, "code", service_code_value(catalog, s->code));
+        json_object_set_new(item, "start_date", date_value(s->start_on));
+        json_object_set_new(item, "end_date", date_value(s->end_on));
+        json_object_set_new(item, "projected_end_date", date_value(s->projected_end_on));
+        json_array_append_new(array, item);
+    }
+    json_object_set_new(out, "services", array);
+
+    array = json_array();
+    for (size_t i = 0; i < record->n_gaps; i++) {
+        const struct planned_gap *g = &record->gaps[i];
+        json_t *item = json_object();
+        json_object_set_new(item, "program", program_value(catalog, g->program));
+        json_object_set_new(item, "start_date", date_value(g->start_on));
+        json_object_set_new(item, "planned_end_date", date_value(g->planned_end_on));
+        json_object_set_new(item, "reason", text_value(gap_reason_name(g->reason)));
+        json_array_append_new(array, item);
+    }
+    json_object_set_new(out, "gaps", array);
+
+    array = json_array();
+    for (size_t i = 0; i < n_notes; i++) {
+        const struct case_note *n = &notes[i];
+        int index = service_index(record, n->service_id);
+        json_t *item = json_object();
+        json_object_set_new(item, "service", index >= 0 ? json_integer(index) : json_null());
+        json_object_set_new(item, "written_on", date_value(n->written_on));
+        json_object_set_new(item, "body", text_value(n->body != NULL ? n->body : ""));
+        json_object_set_new(item, "confidential", json_boolean(n->confidential));
+        json_array_append_new(array, item);
+    }
+    json_object_set_new(out, "notes", array);
+
+    array = json_array();
+    for (size_t i = 0; i < n_contacts; i++) {
+        const struct contact *c = &contacts[i];
+        json_t *item = json_object();
+        json_object_set_new(item, "contacted_on", date_value(c->contacted_on));
+        json_object_set_new(item, "method",
+                            (size_t)c->method < COUNT(contact_method_names)
+                                ? text_value(contact_method_names[c->method])
+                                : json_null());
+        json_object_set_new(item, "responded", json_boolean(c->responded));
+        json_object_set_new(item, "outcome", text_value(c->outcome));
+        json_array_append_new(array, item);
+    }
+    json_object_set_new(out, "contacts", array);
+    return out;
 }

@@ -46,6 +46,7 @@ static const struct policy_setting policy_settings[] = {
     {"disengaged_days", offsetof(struct policy, disengaged_days), 1, 3650},
     {"plan_review_days", offsetof(struct policy, plan_review_days), 1, 3650},
     {"follow_up_months", offsetof(struct policy, follow_up_months), 1, 120},
+    {"assessment_current_days", offsetof(struct policy, assessment_current_days), 1, 3650},
 };
 
 #define POLICY_SETTING_COUNT (sizeof(policy_settings) / sizeof(policy_settings[0]))

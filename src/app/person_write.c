@@ -6,41 +6,45 @@
 
 #include "core/mem.h"
 
-/* Seals and stores the SSN (never in clear) and keeps its last four on the person's facts. */
-static int
-write_identity(struct app *app, struct person_bundle *b, struct br_error *err)
-{
-    char normalized[CRYPTO_SSN_SIZE];
-    uint8_t hash[CRYPTO_HASH_SIZE];
-    uint8_t sealed[CRYPTO_SSN_SEALED_SIZE];
-    size_t sealed_len = 0;
-    int rc;
-
-    if ((rc = crypto_ssn_normalize(b->ssn, normalized, err)) != 0)
-        return rc;
-    crypto_ssn_hash(&app->keys, normalized, hash);
-    if ((rc = crypto_ssn_seal(&app->keys, normalized, sealed, sizeof(sealed), &sealed_len)) != 0)
-        return br_error_set(err, rc, "cannot seal the SSN");
-    return app->store->ops->identity_put(app->store, b->person.id, hash, sealed, sealed_len, err);
-}
-
 int
 app_write_person(struct app *app, const struct actor *actor, const char *action,
                  struct person_bundle *b, struct br_error *err)
 {
     const struct person_record *record = b->record;
     struct store *st = app->store;
+    bool has_ssn = b->ssn != NULL && b->ssn[0] != '\0';
+    char normalized[CRYPTO_SSN_SIZE];
+    uint8_t hash[CRYPTO_HASH_SIZE];
+    uint8_t sealed[CRYPTO_SSN_SEALED_SIZE];
+    size_t sealed_len = 0;
     int64_t *service_ids = NULL;
     int rc;
 
+    b->n_duplicates = 0;
     if ((rc = record_validate(&app->catalog, &app->policy, record, err)) != 0)
-        return rc;
-    if (b->ssn != NULL && b->ssn[0] != '\0' && strlen(b->ssn) >= 4)
+        goto out;
+    /* The SSN is sealed and hashed, never stored in clear; the facts keep its last four. */
+    if (has_ssn) {
+        if ((rc = crypto_ssn_normalize(b->ssn, normalized, err)) != 0)
+            goto out;
+        crypto_ssn_hash(&app->keys, normalized, hash);
+        if ((rc = crypto_ssn_seal(&app->keys, normalized, sealed, sizeof(sealed),
+                                  &sealed_len)) != 0) {
+            br_error_set(err, rc, "cannot seal the SSN");
+            goto out;
+        }
         snprintf(b->person.facts.ssn_last4, sizeof(b->person.facts.ssn_last4), "%s",
-                 b->ssn + strlen(b->ssn) - 4);
+                 normalized + CRYPTO_SSN_DIGITS - 4);
+    }
+    if (b->max_duplicates > 0 &&
+        (rc = st->ops->person_duplicates(st, &b->person.facts, has_ssn ? hash : NULL,
+                                         b->duplicates, b->max_duplicates, &b->n_duplicates,
+                                         err)) != 0)
+        goto out;
     if ((rc = st->ops->person_insert(st, &b->person, err)) != 0)
         goto out;
-    if (b->ssn != NULL && b->ssn[0] != '\0' && (rc = write_identity(app, b, err)) != 0)
+    if (has_ssn &&
+        (rc = st->ops->identity_put(st, b->person.id, hash, sealed, sealed_len, err)) != 0)
         goto out;
 
     for (size_t i = 0; i < record->n_enrollments; i++) {
@@ -82,13 +86,17 @@ app_write_person(struct app *app, const struct actor *actor, const char *action,
             goto out;
     }
 
-    exit_determine(&app->catalog, &app->policy, record, app->today, &app->exits);
-    if ((rc = app_sync_exits(app, b->person.id, &app->exits, 0, NULL, err)) != 0)
+    /* The stored clock is current from the start (RULES.md §4), as after any other change. */
+    if ((rc = app_refresh_clock(app, b->person.id, record, err)) != 0)
         goto out;
 
-    json_t *what = json_pack("{s:s, s:i, s:i, s:i}", "external_id", b->person.external_id,
-                             "enrollments", (int)record->n_enrollments, "services",
-                             (int)record->n_services, "gaps", (int)record->n_gaps);
+    json_t *what = json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i}", "external_id",
+                             b->person.external_id, "ssn", has_ssn, "enrollments",
+                             (int)record->n_enrollments, "services", (int)record->n_services,
+                             "gaps", (int)record->n_gaps, "notes", (int)b->n_notes, "contacts",
+                             (int)b->n_contacts);
+    if (b->audit_detail != NULL)
+        json_object_update(what, b->audit_detail);
     char *text = json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(what);
     struct audit_entry entry = {.user_id = actor->user_id, .person_id = b->person.id,
@@ -97,6 +105,8 @@ app_write_person(struct app *app, const struct actor *actor, const char *action,
     rc = st->ops->audit_append(st, &entry, err);
     free(text);
 out:
+    json_decref(b->audit_detail);
+    b->audit_detail = NULL;
     free(service_ids);
     return rc;
 }

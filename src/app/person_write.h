@@ -4,6 +4,8 @@
 #ifndef BRAID_APP_PERSON_WRITE_H
 #define BRAID_APP_PERSON_WRITE_H
 
+#include <jansson.h>
+
 #include "app/app.h"
 
 struct person_bundle {
@@ -16,6 +18,11 @@ struct person_bundle {
     size_t n_notes;
     const struct contact *contacts;
     size_t n_contacts;
+    /* Likely duplicates already in the database (same SSN, or same name and birth date) are
+     * written to duplicates, up to max_duplicates (0: do not look); n_duplicates says how many. */
+    int64_t *duplicates;
+    size_t max_duplicates, n_duplicates;
+    json_t *audit_detail; /* more fields for the audit entry (stolen), or NULL */
 };
 
 /* Validates the record (record_validate: every broken rule named by path) and writes everything,

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "app/bundle.h"
+#include "app/line_reader.h"
 #include "app/catalog_file.h"
 #include "cli/commands.h"
 #include "core/date.h"
@@ -25,113 +26,12 @@
 
 /* A hard cap on one input line: a longer one is reported and skipped, never buffered. */
 #define EXITS_LINE_MAX ((size_t)8 << 20)
-#define EXITS_CHUNK ((size_t)64 << 10)
 #define EXITS_PATH_MAX 4096
 #define EXITS_PROGRESS_EVERY 10000 /* lines between progress updates on a terminal */
 #define EXITS_SYNOPSIS                                                                             \
     "braid exits --input FILE --as-of YYYY-MM-DD [--catalog FILE]\n"                             \
     "       braid exits [--db PATH] (--as-of YYYY-MM-DD [--apply] | --verify)"
 
-/* Reads lines from a file descriptor into a buffer that never grows past its limit. */
-struct line_reader {
-    int fd;
-    size_t limit;
-    char *line; /* the current line, without its newline; not NUL-terminated */
-    size_t len, cap;
-    bool too_long; /* the current line was over limit: its bytes were dropped */
-    char *chunk;
-    size_t pos, end;
-    bool eof;
-};
-
-static void
-line_reader_init(struct line_reader *r, int fd, size_t limit)
-{
-    memset(r, 0, sizeof(*r));
-    r->fd = fd;
-    r->limit = limit;
-    r->chunk = xmalloc(EXITS_CHUNK);
-}
-
-static void
-line_reader_cleanup(struct line_reader *r)
-{
-    free(r->line);
-    free(r->chunk);
-}
-
-static void
-line_reader_append(struct line_reader *r, const char *bytes, size_t n)
-{
-    size_t cap;
-
-    if (r->too_long || n == 0)
-        return;
-    if (n > r->limit - r->len) {
-        r->too_long = true;
-        r->len = 0;
-        return;
-    }
-    if (r->len + n > r->cap) {
-        /* Doubling, but never past the limit: the cap is on memory, not just on lines. */
-        cap = r->cap ? r->cap : 4096;
-        while (cap < r->len + n)
-            cap = cap > r->limit / 2 ? r->limit : cap * 2;
-        r->line = xrealloc(r->line, cap);
-        r->cap = cap;
-    }
-    memcpy(r->line + r->len, bytes, n);
-    r->len += n;
-}
-
-/* Reads the next line.  Returns 1 with the line in r->line / r->len (or r->too_long set), 0 at the
- * end of input, or BR_EIO with errno set when reading failed.  read(2) rather than stdio, so a
- * line from a pipe is answered as soon as it arrives. */
-static int
-line_reader_next(struct line_reader *r)
-{
-    bool started = false;
-    ssize_t got;
-
-    r->len = 0;
-    r->too_long = false;
-    for (;;) {
-        if (r->pos == r->end) {
-            if (r->eof)
-                return started ? 1 : 0;
-            got = read(r->fd, r->chunk, EXITS_CHUNK);
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got < 0)
-                return BR_EIO;
-            r->pos = 0;
-            r->end = (size_t)got;
-            r->eof = got == 0;
-            continue;
-        }
-        const char *start = r->chunk + r->pos;
-        const char *newline = memchr(start, '\n', r->end - r->pos);
-        size_t take = newline ? (size_t)(newline - start) : r->end - r->pos;
-        started = true;
-        line_reader_append(r, start, take);
-        r->pos += take;
-        if (newline != NULL) {
-            r->pos++;
-            return 1;
-        }
-    }
-}
-
-/* Blank lines are skipped (they still count in line numbers). */
-static bool
-is_blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strchr(" \t\r\f\v", s[i]) == NULL || s[i] == '\0')
-            return false;
-    }
-    return true;
-}
 
 /* Opens the input file for reading.  Returns the descriptor, or -1 with errno set. */
 static int
@@ -350,7 +250,7 @@ cmd_exits(int argc, char **argv)
             br_error_set(&err, BR_ETOOBIG, "line is longer than %zu bytes", EXITS_LINE_MAX);
             out = bundle_encode_error(NULL, line_no, &err);
             failed++;
-        } else if (is_blank(reader.line, reader.len)) {
+        } else if (line_is_blank(reader.line, reader.len)) {
             continue;
         } else if (bundle_parse(&catalog, &policy, reader.line, reader.len, &record, &id,
                                 &err) != 0) {

@@ -23,6 +23,8 @@ int exits_database(const char *db, int32_t as_of, bool apply, bool verify);
 
 /* braid init [--db PATH] [--catalog FILE] */
 int cmd_init(int argc, char **argv);
+/* braid serve [--listen ADDRESS:PORT] [--db PATH] [--threads N] [--web DIR] */
+int cmd_serve(int argc, char **argv);
 /* braid agency add --code C --name N */
 int cmd_agency(int argc, char **argv);
 /* braid user add --email E --name N --role R --agency A --password-stdin */
@@ -31,6 +33,10 @@ int cmd_user(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 /* braid demo [--people N] */
 int cmd_demo(int argc, char **argv);
+/* braid import people|services|bundles FILE [--db PATH] [--map FILE] [--partial --reject FILE] */
+int cmd_import(int argc, char **argv);
+/* braid export bundles [--db PATH] [--output FILE] */
+int cmd_export(int argc, char **argv);
 /* braid backup FILE / braid restore FILE */
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);

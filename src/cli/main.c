@@ -20,6 +20,7 @@ struct command {
 
 static const struct command cli_commands[] = {
     {"init", "create or migrate a database, with the catalog and the key file", cmd_init},
+    {"serve", "serve the HTTP API and the web app (until SIGINT or SIGTERM)", cmd_serve},
     {"exits", "determine exits as of a date (from bundles, or the database: --apply, --verify)",
      cmd_exits},
     {"agency", "add a partner agency (agency add)", cmd_agency},

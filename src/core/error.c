@@ -73,6 +73,12 @@ br_code_name(enum br_code code)
         return "too_large";
     case BR_EPARSE:
         return "parse_error";
+    case BR_ESTALE:
+        return "stale_version";
+    case BR_EAUTH:
+        return "unauthenticated";
+    case BR_ELIMIT:
+        return "too_many_attempts";
     }
     return "error";
 }

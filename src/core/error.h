@@ -12,11 +12,14 @@ enum br_code {
     BR_OK = 0,
     BR_EINVAL = -1,    /* input failed validation: see fields */
     BR_ENOTFOUND = -2, /* the thing named does not exist */
-    BR_ECONFLICT = -3, /* duplicate, or a stale version */
+    BR_ECONFLICT = -3, /* duplicate, or a request that clashes with another */
     BR_EFORBIDDEN = -4,
     BR_EIO = -5,       /* a file or database failed */
     BR_ETOOBIG = -6,   /* input over a hard size cap */
     BR_EPARSE = -7,    /* not well-formed (JSON, CSV, a date) */
+    BR_ESTALE = -8,    /* the version the caller read is no longer current (If-Match) */
+    BR_EAUTH = -9,     /* who is asking is not known: no, wrong or expired credentials */
+    BR_ELIMIT = -10,   /* too many attempts: try again later */
 };
 
 #define BR_ERROR_MAX_FIELDS 32

@@ -51,6 +51,9 @@ struct person_facts {
     enum tristate has_diploma;        /* secondary diploma or equivalent */
     enum dw_category dw_category;
     char taa_petition[32];            /* certified TAA petition number, "" when none */
+    /* A youth barrier: requires additional assistance to enter or complete education or to
+     * secure employment (WIOA 129(a)(1); RULES.md §7 youth barriers). */
+    enum tristate needs_additional_assistance;
 };
 
 #endif

@@ -30,6 +30,8 @@ policy_defaults(struct policy *policy)
     policy->disengaged_days = 30;        /* §8, seed 004 */
     policy->plan_review_days = 90;       /* §8, seed 004: at least quarterly */
     policy->follow_up_months = 12;       /* §8, seed 004 */
+    /* §9, seed 000: common assessments are shared, and one still current is not repeated. */
+    policy->assessment_current_days = 365;
 }
 
 /* Returns "unknown" for a value outside the enum.  This function can't fail. */

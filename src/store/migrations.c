@@ -353,8 +353,29 @@ static const char migration_1_sql[] =
     ");\n"
     "CREATE INDEX exits_run ON exits (run_id);\n";
 
+/* Version 2: what the HTTP API needs.  Idempotency keys remember the first response to a create
+ * so that a retried POST returns it instead of creating again (per user, pruned after a day).
+ * The search indexes serve GET /api/v1/people: names as case-insensitive prefixes, birth date,
+ * and the SSN's last four digits. */
+static const char migration_2_sql[] =
+    "CREATE TABLE idempotency_keys (\n"
+    "    user_id INTEGER NOT NULL REFERENCES users (id),\n"
+    "    key TEXT NOT NULL,\n"
+    "    fingerprint BLOB NOT NULL,\n"
+    "    status INTEGER NOT NULL DEFAULT 0,\n"
+    "    body TEXT,\n"
+    "    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
+    "    PRIMARY KEY (user_id, key)\n"
+    ");\n"
+    "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);\n"
+    "CREATE INDEX people_name_nocase ON people (last_name COLLATE NOCASE, "
+    "first_name COLLATE NOCASE, birth_date);\n"
+    "CREATE INDEX people_birth ON people (birth_date);\n"
+    "CREATE INDEX identities_last4 ON identities (ssn_last4);\n";
+
 static const struct migration migrations[] = {
     {1, "initial schema", migration_1_sql},
+    {2, "HTTP API: idempotency keys, search indexes", migration_2_sql},
 };
 
 #define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))

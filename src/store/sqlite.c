@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -34,6 +35,7 @@
 /* exit_clocks.group_key of the common exit group (RULES.md §4); other groups use the program. */
 #define STORE_SQLITE_GROUP_COMMON "COMMON"
 #define STORE_SQLITE_NUMBER_SIZE 24
+#define STORE_SQLITE_TIME_SIZE 20 /* "YYYY-MM-DD HH:MM:SS" and a NUL */
 
 enum stmt_id {
     STMT_BEGIN,
@@ -98,6 +100,44 @@ enum stmt_id {
     STMT_TOKEN_USER,
     STMT_NOTES_OF,
     STMT_CONTACTS_OF,
+    STMT_SESSION_INSERT,
+    STMT_SESSION_GET,
+    STMT_SESSION_DELETE,
+    STMT_SESSIONS_PRUNE,
+    STMT_USER_BY_ID,
+    STMT_PEOPLE_BY_NAME,
+    STMT_PEOPLE_BY_NAME_COUNT,
+    STMT_PEOPLE_BY_LAST4,
+    STMT_PEOPLE_BY_LAST4_COUNT,
+    STMT_PEOPLE_BY_BIRTH,
+    STMT_PEOPLE_BY_BIRTH_COUNT,
+    STMT_PEOPLE_ALL,
+    STMT_PEOPLE_ALL_COUNT,
+    STMT_PERSON_UPDATE,
+    STMT_IDEMPOTENCY_RESERVE,
+    STMT_IDEMPOTENCY_GET,
+    STMT_IDEMPOTENCY_COMPLETE,
+    STMT_IDEMPOTENCY_RELEASE,
+    STMT_IDEMPOTENCY_PRUNE,
+    STMT_PERSON_SERVED_BY,
+    STMT_IDENTITY_GET,
+    STMT_CONSENT_INSERT,
+    STMT_CONSENT_REVOKE,
+    STMT_CONSENT_EXISTS,
+    STMT_CONSENTS_OF,
+    STMT_ASSESSMENT_INSERT,
+    STMT_ASSESSMENTS_OF,
+    STMT_PLAN_INSERT,
+    STMT_PLAN_UPDATE,
+    STMT_PLANS_OF,
+    STMT_GOAL_INSERT,
+    STMT_GOAL_UPDATE,
+    STMT_GOALS_OF,
+    STMT_PLAN_REVIEW_INSERT,
+    STMT_PLAN_REVIEWS_OF,
+    STMT_OUTCOME_INSERT,
+    STMT_OUTCOMES_OF,
+    STMT_AUDIT_OF,
     STMT_COUNT
 };
 
@@ -107,6 +147,16 @@ enum stmt_id {
 #define ENROLLMENT_COLUMNS "id, program, eligibility_date"
 #define SERVICE_COLUMNS "id, program, code, start_date, end_date, projected_end_date"
 #define GAP_COLUMNS "id, program, reason, start_date, planned_end_date"
+
+/* The filters of a name search (STMT_PEOPLE_BY_NAME): last-name range, then optional first-name
+ * range, birth date and SSN last four. */
+#define PEOPLE_BY_NAME_WHERE                                                                       \
+    "WHERE last_name COLLATE NOCASE >= ?1 AND last_name COLLATE NOCASE < ?2 "                      \
+    "AND (?3 IS NULL OR (first_name COLLATE NOCASE >= ?3 AND first_name COLLATE NOCASE < ?4)) "    \
+    "AND (?5 IS NULL OR birth_date = ?5) "                                                         \
+    "AND (?6 IS NULL OR id IN (SELECT person_id FROM identities WHERE ssn_last4 = ?6))"
+#define PERSON_COLUMNS_OF_P                                                                        \
+    "p.external_id, p.first_name, p.last_name, p.birth_date, p.sex, p.facts, p.version"
 
 static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -240,6 +290,103 @@ static const char *const stmt_sql[STMT_COUNT] = {
                       "body FROM case_notes WHERE person_id = ? ORDER BY written_on, id",
     [STMT_CONTACTS_OF] = "SELECT id, staff_id, contacted_on, method, responded, outcome "
                          "FROM contacts WHERE person_id = ? ORDER BY contacted_on, id",
+
+    /* The HTTP API.  Session expiry is UTC text (CURRENT_TIMESTAMP's form), read back as Unix
+     * seconds. */
+    [STMT_SESSION_INSERT] = "INSERT INTO sessions (user_id, token_hash, csrf_token, expires_at) "
+                            "VALUES (?, ?, ?, ?)",
+    [STMT_SESSION_GET] =
+        "SELECT s.user_id, s.csrf_token, CAST(strftime('%s', s.expires_at) AS INTEGER) "
+        "FROM sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
+    [STMT_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?",
+    [STMT_SESSIONS_PRUNE] = "DELETE FROM sessions WHERE expires_at <= ?",
+    [STMT_USER_BY_ID] =
+        "SELECT u.id, u.email, u.name, u.role, coalesce(a.code, ''), u.password_hash, u.active, "
+        "coalesce(u.agency_id, 0) FROM users u LEFT JOIN agencies a ON a.id = u.agency_id "
+        "WHERE u.id = ?",
+    /* person_search: one statement per leading filter, each walking its index in the order it
+     * returns rows (no sort); the other filters are checked on the rows the index yields.  A name
+     * prefix is the range [prefix, prefix || U+10FFFF) under NOCASE (people_name_nocase). */
+    [STMT_PEOPLE_BY_NAME] =
+        "SELECT id, " PERSON_COLUMNS " FROM people " PEOPLE_BY_NAME_WHERE
+        " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, birth_date, id "
+        "LIMIT ?7 OFFSET ?8",
+    [STMT_PEOPLE_BY_NAME_COUNT] = "SELECT count(*) FROM people " PEOPLE_BY_NAME_WHERE,
+    [STMT_PEOPLE_BY_LAST4] =
+        "SELECT p.id, " PERSON_COLUMNS_OF_P " FROM identities i JOIN people p ON p.id = "
+        "i.person_id WHERE i.ssn_last4 = ?1 AND (?2 IS NULL OR p.birth_date = ?2) "
+        "ORDER BY i.person_id LIMIT ?3 OFFSET ?4",
+    [STMT_PEOPLE_BY_LAST4_COUNT] =
+        "SELECT count(*) FROM identities i JOIN people p ON p.id = i.person_id "
+        "WHERE i.ssn_last4 = ?1 AND (?2 IS NULL OR p.birth_date = ?2)",
+    [STMT_PEOPLE_BY_BIRTH] = "SELECT id, " PERSON_COLUMNS " FROM people WHERE birth_date = ?1 "
+                             "ORDER BY id LIMIT ?2 OFFSET ?3",
+    [STMT_PEOPLE_BY_BIRTH_COUNT] = "SELECT count(*) FROM people WHERE birth_date = ?1",
+    [STMT_PEOPLE_ALL] = "SELECT id, " PERSON_COLUMNS " FROM people ORDER BY id LIMIT ?1 OFFSET ?2",
+    [STMT_PEOPLE_ALL_COUNT] = "SELECT count(*) FROM people",
+    /* The version in the WHERE clause is what makes a stale write fail instead of winning. */
+    [STMT_PERSON_UPDATE] =
+        "UPDATE people SET first_name = ?, last_name = ?, birth_date = ?, sex = ?, facts = ?, "
+        "version = version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = ? AND version = ?",
+    [STMT_IDEMPOTENCY_RESERVE] =
+        "INSERT INTO idempotency_keys (user_id, key, fingerprint) VALUES (?, ?, ?) "
+        "ON CONFLICT (user_id, key) DO NOTHING",
+    [STMT_IDEMPOTENCY_GET] =
+        "SELECT fingerprint, status, body FROM idempotency_keys WHERE user_id = ? AND key = ?",
+    [STMT_IDEMPOTENCY_COMPLETE] =
+        "UPDATE idempotency_keys SET status = ?, body = ? WHERE user_id = ? AND key = ?",
+    [STMT_IDEMPOTENCY_RELEASE] =
+        "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND status = 0",
+    [STMT_IDEMPOTENCY_PRUNE] = "DELETE FROM idempotency_keys WHERE created_at < ?",
+    /* Case work (records.h).  An agency serves a person when it registered them, or one of its
+     * users determined an enrollment or provided a service (RULES.md §11, access.h). */
+    [STMT_PERSON_SERVED_BY] =
+        "SELECT EXISTS (SELECT 1 FROM audit_log a JOIN users u ON u.id = a.user_id "
+        "WHERE a.person_id = ?1 AND a.action = 'person.register' AND u.agency_id = ?2) "
+        "OR EXISTS (SELECT 1 FROM enrollments e JOIN users u ON u.id = e.decided_by "
+        "WHERE e.person_id = ?1 AND u.agency_id = ?2) "
+        "OR EXISTS (SELECT 1 FROM services s JOIN users u ON u.id = s.staff_id "
+        "WHERE s.person_id = ?1 AND u.agency_id = ?2)",
+    [STMT_IDENTITY_GET] = "SELECT ssn_sealed FROM identities WHERE person_id = ?",
+    [STMT_CONSENT_INSERT] = "INSERT INTO consents (person_id, agency_id, purposes, from_date, "
+                            "until_date, revoked_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    [STMT_CONSENT_REVOKE] = "UPDATE consents SET revoked_at = ? "
+                            "WHERE id = ? AND person_id = ? AND revoked_at IS NULL",
+    [STMT_CONSENT_EXISTS] = "SELECT 1 FROM consents WHERE id = ? AND person_id = ?",
+    [STMT_CONSENTS_OF] = "SELECT id, agency_id, purposes, from_date, until_date, revoked_at, "
+                         "recorded_by FROM consents WHERE person_id = ? ORDER BY id",
+    [STMT_ASSESSMENT_INSERT] = "INSERT INTO assessments (person_id, type, assessed_on, scores, "
+                               "barriers, agency_id, author_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    [STMT_ASSESSMENTS_OF] = "SELECT id, type, assessed_on, scores, barriers, agency_id, "
+                            "author_id FROM assessments WHERE person_id = ? "
+                            "ORDER BY assessed_on, id",
+    [STMT_PLAN_INSERT] = "INSERT INTO plans (person_id, kind, created_on, signed_on, copy_given, "
+                         "closed_on, agency_id, author_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    [STMT_PLAN_UPDATE] = "UPDATE plans SET signed_on = ?, copy_given = ?, closed_on = ? "
+                         "WHERE id = ? AND person_id = ?",
+    [STMT_PLANS_OF] = "SELECT id, kind, created_on, signed_on, copy_given, closed_on, agency_id, "
+                      "author_id FROM plans WHERE person_id = ? ORDER BY created_on, id",
+    [STMT_GOAL_INSERT] = "INSERT INTO goals (person_id, plan_id, type, description, target_date, "
+                         "status, closed_on) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    [STMT_GOAL_UPDATE] = "UPDATE goals SET status = ?, closed_on = ? "
+                         "WHERE id = ? AND person_id = ?",
+    [STMT_GOALS_OF] = "SELECT id, plan_id, type, description, target_date, status, closed_on "
+                      "FROM goals WHERE person_id = ? ORDER BY plan_id, id",
+    [STMT_PLAN_REVIEW_INSERT] = "INSERT INTO plan_reviews (person_id, plan_id, reviewed_on, note, "
+                                "reviewer_id) VALUES (?, ?, ?, ?, ?)",
+    [STMT_PLAN_REVIEWS_OF] = "SELECT id, plan_id, reviewed_on, note, reviewer_id "
+                             "FROM plan_reviews WHERE person_id = ? "
+                             "ORDER BY plan_id, reviewed_on, id",
+    [STMT_OUTCOME_INSERT] = "INSERT INTO outcomes (person_id, kind, outcome_date, quarter, "
+                            "earnings_cents, employer_id, detail_type, source) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    [STMT_OUTCOMES_OF] = "SELECT id, kind, outcome_date, quarter, earnings_cents, employer_id, "
+                         "detail_type, source FROM outcomes WHERE person_id = ? "
+                         "ORDER BY outcome_date, id",
+    [STMT_AUDIT_OF] = "SELECT id, at, user_id, action, entity, entity_id, reason, after "
+                      "FROM (SELECT * FROM audit_log WHERE person_id = ? ORDER BY id DESC "
+                      "LIMIT ?) ORDER BY id",
 };
 
 struct sqlite_store {
@@ -264,6 +411,7 @@ static const struct policy_field policy_fields[] = {
     {"disengaged_days", offsetof(struct policy, disengaged_days)},
     {"plan_review_days", offsetof(struct policy, plan_review_days)},
     {"follow_up_months", offsetof(struct policy, follow_up_months)},
+    {"assessment_current_days", offsetof(struct policy, assessment_current_days)},
 };
 
 #define POLICY_FIELD_COUNT (sizeof(policy_fields) / sizeof(policy_fields[0]))
@@ -291,6 +439,7 @@ static const struct facts_field facts_tristates[] = {
     {"pregnant_or_parenting", offsetof(struct person_facts, pregnant_or_parenting)},
     {"attending_school", offsetof(struct person_facts, attending_school)},
     {"has_diploma", offsetof(struct person_facts, has_diploma)},
+    {"needs_additional_assistance", offsetof(struct person_facts, needs_additional_assistance)},
 };
 
 #define FACTS_TRISTATE_COUNT (sizeof(facts_tristates) / sizeof(facts_tristates[0]))
@@ -2691,6 +2840,989 @@ sqlite_contacts_load(struct store *st, int64_t person_id, struct contact **conta
     return 0;
 }
 
+/* ---- the HTTP API: sessions, people search and update, idempotency keys ------------------- */
+
+/* Times the API stores (session expiry, key age) are UTC text as CURRENT_TIMESTAMP writes it,
+ * so they compare as text and read as what SQLite's date functions take. */
+static void
+bind_time(struct binder *b, int64_t unix_seconds)
+{
+    char text[STORE_SQLITE_TIME_SIZE];
+    time_t t = (time_t)unix_seconds;
+    struct tm tm;
+
+    if (gmtime_r(&t, &tm) == NULL ||
+        strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+        if (b->invalid == NULL)
+            b->invalid = "a time out of range";
+        bind_null(b);
+        return;
+    }
+    bind_text(b, text);
+}
+
+/* Binds a limit or an offset; a negative one (never valid) reads as 0. */
+static void
+bind_count(struct binder *b, int64_t value)
+{
+    bind_int64(b, value < 0 ? 0 : value);
+}
+
+static int
+sqlite_session_insert(struct store *st, const uint8_t hash[STORE_HASH_SIZE],
+                      const struct stored_session *session, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "start the session";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_SESSION_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, session->user_id);
+    bind_blob(&b, hash, STORE_HASH_SIZE);
+    bind_text(&b, session->csrf_token);
+    bind_time(&b, session->expires_at);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    return stmt_run(stmt, what, err);
+}
+
+static int
+sqlite_session_get(struct store *st, const uint8_t hash[STORE_HASH_SIZE], int64_t now,
+                   struct stored_session *session, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "look up the session";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_SESSION_GET, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_blob(&b, hash, STORE_HASH_SIZE);
+    bind_time(&b, now);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    if ((rc = stmt_row(stmt, what, "no such live session", err)) != 0)
+        return rc;
+    struct row r = {stmt, 0, NULL};
+    session->user_id = row_int64(&r);
+    row_copy(&r, session->csrf_token, sizeof(session->csrf_token));
+    session->expires_at = row_int64(&r);
+    sqlite3_reset(stmt);
+    if (r.bad != NULL)
+        return br_error_set(err, BR_EIO, "cannot %s: the stored session has %s", what, r.bad);
+    return 0;
+}
+
+static int
+sqlite_session_delete(struct store *st, const uint8_t hash[STORE_HASH_SIZE], struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "end the session";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_SESSION_DELETE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_blob(&b, hash, STORE_HASH_SIZE);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    return stmt_run(stmt, what, err);
+}
+
+static int
+sqlite_sessions_prune(struct store *st, int64_t now, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "remove expired sessions";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_SESSIONS_PRUNE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_time(&b, now);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    return stmt_run(stmt, what, err);
+}
+
+static int
+sqlite_user_by_id(struct store *st, int64_t id, struct user *user, int64_t *agency_id,
+                  struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "find the user";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_USER_BY_ID, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    if ((rc = stmt_row(stmt, what, "no user with that id", err)) != 0)
+        return rc;
+    struct row r = {stmt, 0, NULL};
+    user->id = row_int64(&r);
+    row_copy(&r, user->email, sizeof(user->email));
+    row_copy(&r, user->name, sizeof(user->name));
+    row_copy(&r, user->role, sizeof(user->role));
+    row_copy(&r, user->agency, sizeof(user->agency));
+    row_copy(&r, user->password_hash, sizeof(user->password_hash));
+    user->active = row_bool(&r);
+    *agency_id = row_int64(&r);
+    sqlite3_reset(stmt);
+    if (r.bad != NULL)
+        return br_error_set(err, BR_EIO, "cannot %s: the stored user has %s", what, r.bad);
+    return 0;
+}
+
+/* The upper end of a case-insensitive prefix range: the prefix followed by the greatest code
+ * point, which sorts after every name that starts with the prefix. */
+static void
+prefix_end(const char *prefix, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s\xf4\x8f\xbf\xbf", prefix);
+}
+
+/* Binds the parameters of the search statement id (its page form when page, else its count). */
+static void
+bind_search(struct binder *b, enum stmt_id id, const struct person_query *q, bool page)
+{
+    char end[PERSON_NAME_SIZE + 8];
+
+    switch (id) {
+    case STMT_PEOPLE_BY_NAME:
+    case STMT_PEOPLE_BY_NAME_COUNT:
+        bind_text(b, q->last_name);
+        prefix_end(q->last_name, end, sizeof(end));
+        bind_text(b, end);
+        bind_text_or_null(b, q->first_name);
+        prefix_end(q->first_name, end, sizeof(end));
+        bind_text(b, end);
+        bind_date(b, q->birth_on);
+        bind_text_or_null(b, q->ssn_last4);
+        break;
+    case STMT_PEOPLE_BY_LAST4:
+    case STMT_PEOPLE_BY_LAST4_COUNT:
+        bind_text(b, q->ssn_last4);
+        bind_date(b, q->birth_on);
+        break;
+    case STMT_PEOPLE_BY_BIRTH:
+    case STMT_PEOPLE_BY_BIRTH_COUNT:
+        bind_date(b, q->birth_on);
+        break;
+    default:
+        break;
+    }
+    if (page) {
+        bind_count(b, q->limit);
+        bind_count(b, q->offset);
+    }
+}
+
+static int
+sqlite_person_search(struct store *st, const struct person_query *q, struct stored_person *people,
+                     size_t max, size_t *n, int64_t *total, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "search the people";
+    enum stmt_id page_id, count_id;
+    sqlite3_stmt *stmt = NULL;
+    const char *bad = NULL;
+    bool own;
+    int rc;
+
+    *n = 0;
+    *total = 0;
+    /* The most selective filter given picks the index; the others are checked on its rows. */
+    if (q->last_name[0] != '\0') {
+        page_id = STMT_PEOPLE_BY_NAME;
+        count_id = STMT_PEOPLE_BY_NAME_COUNT;
+    } else if (q->ssn_last4[0] != '\0') {
+        page_id = STMT_PEOPLE_BY_LAST4;
+        count_id = STMT_PEOPLE_BY_LAST4_COUNT;
+    } else if (q->birth_on != DATE_NONE) {
+        page_id = STMT_PEOPLE_BY_BIRTH;
+        count_id = STMT_PEOPLE_BY_BIRTH_COUNT;
+    } else {
+        page_id = STMT_PEOPLE_ALL;
+        count_id = STMT_PEOPLE_ALL_COUNT;
+    }
+    /* One snapshot: the total and the page must agree. */
+    if ((rc = op_begin(s, false, &own, err)) != 0)
+        return rc;
+    if ((rc = stmt_get(s, count_id, &stmt, what, err)) != 0)
+        goto out;
+    struct binder b = bind_start(stmt);
+    bind_search(&b, count_id, q, false);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_row(stmt, what, "no count", err)) != 0)
+        goto out;
+    *total = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+
+    if ((rc = stmt_get(s, page_id, &stmt, what, err)) != 0)
+        goto out;
+    b = bind_start(stmt);
+    bind_search(&b, page_id, q, true);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        goto out;
+    while (*n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct stored_person *p = &people[*n];
+        p->id = sqlite3_column_int64(stmt, 0);
+        if ((bad = read_person(stmt, 1, p)) != NULL)
+            break;
+        (*n)++;
+    }
+    sqlite3_reset(stmt);
+    if (bad != NULL)
+        rc = br_error_set(err, BR_EIO, "cannot %s: a person has %s", what, bad);
+    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        rc = fail(rc, what, err);
+    else
+        rc = 0;
+out:
+    return op_end(s, own, rc, err);
+}
+
+static int
+sqlite_person_update(struct store *st, struct stored_person *person, int64_t expected_version,
+                     struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "update the person";
+    const struct person_facts *f = &person->facts;
+    sqlite3_stmt *stmt = NULL;
+    char *facts = NULL;
+    int rc;
+
+    if ((size_t)f->sex >= SEX_COUNT || facts_encode(f, &facts) != 0) {
+        rc = br_error_set(err, BR_EINVAL, "cannot %s: a fact is out of range or not UTF-8", what);
+        goto out;
+    }
+    if ((rc = stmt_get(s, STMT_PERSON_UPDATE, &stmt, what, err)) != 0)
+        goto out;
+    struct binder b = bind_start(stmt);
+    bind_text(&b, f->first_name);
+    bind_text(&b, f->last_name);
+    bind_date(&b, f->birth_on);
+    bind_text(&b, sex_names[f->sex]);
+    bind_text(&b, facts);
+    bind_int64(&b, person->id);
+    bind_int64(&b, expected_version);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        goto out;
+    if (sqlite3_changes(s->db) == 0) {
+        /* Either gone or changed by someone else since it was read: tell which. */
+        rc = person_exists(s, person->id, what, err);
+        if (rc == 0)
+            rc = br_error_set(err, BR_ESTALE,
+                              "person %" PRId64 " was changed by someone else (version %" PRId64
+                              " is no longer current)",
+                              person->id, expected_version);
+        goto out;
+    }
+    person->version = expected_version + 1;
+out:
+    free(facts);
+    return rc;
+}
+
+static int
+sqlite_idempotency_reserve(struct store *st, int64_t user_id, const char *key,
+                           const uint8_t fingerprint[STORE_HASH_SIZE], bool *reserved,
+                           struct stored_idempotency *existing, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "check the idempotency key";
+    sqlite3_stmt *stmt = NULL;
+    bool own;
+    int rc;
+
+    *reserved = false;
+    memset(existing, 0, sizeof(*existing));
+    if ((rc = op_begin(s, true, &own, err)) != 0)
+        return rc;
+    if ((rc = stmt_get(s, STMT_IDEMPOTENCY_RESERVE, &stmt, what, err)) != 0)
+        goto out;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, user_id);
+    bind_text(&b, key);
+    bind_blob(&b, fingerprint, STORE_HASH_SIZE);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        goto out;
+    if (sqlite3_changes(s->db) > 0) {
+        *reserved = true;
+        goto out;
+    }
+    if ((rc = stmt_get(s, STMT_IDEMPOTENCY_GET, &stmt, what, err)) != 0)
+        goto out;
+    b = bind_start(stmt);
+    bind_int64(&b, user_id);
+    bind_text(&b, key);
+    if ((rc = bind_check(&b, what, err)) != 0 ||
+        (rc = stmt_row(stmt, what, "the idempotency key vanished", err)) != 0)
+        goto out;
+    const void *blob = sqlite3_column_blob(stmt, 0);
+    if (blob != NULL && sqlite3_column_bytes(stmt, 0) == STORE_HASH_SIZE)
+        memcpy(existing->fingerprint, blob, STORE_HASH_SIZE);
+    struct row r = {stmt, 1, NULL};
+    existing->status = row_int(&r);
+    if (!row_is_null(&r))
+        existing->body = xstrdup(row_text(&r));
+    sqlite3_reset(stmt);
+out:
+    return op_end(s, own, rc, err);
+}
+
+static int
+sqlite_idempotency_complete(struct store *st, int64_t user_id, const char *key, int status,
+                            const char *body, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "remember the response";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_IDEMPOTENCY_COMPLETE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, status);
+    bind_text(&b, body);
+    bind_int64(&b, user_id);
+    bind_text(&b, key);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return br_error_set(err, BR_ENOTFOUND, "cannot %s: the idempotency key is not reserved",
+                            what);
+    return 0;
+}
+
+static int
+sqlite_idempotency_release(struct store *st, int64_t user_id, const char *key,
+                           struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "release the idempotency key";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_IDEMPOTENCY_RELEASE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, user_id);
+    bind_text(&b, key);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    return stmt_run(stmt, what, err);
+}
+
+static int
+sqlite_idempotency_prune(struct store *st, int64_t before, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "forget old idempotency keys";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_IDEMPOTENCY_PRUNE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_time(&b, before);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    return stmt_run(stmt, what, err);
+}
+
+/* ---- case work: consents, assessments, plans, goals, reviews, outcomes (records.h) ---------- */
+
+/* Reads one row of a *_OF statement into item (person_id is set by casework_load).  Returns the
+ * first problem with the row, or NULL. */
+typedef const char *(*casework_row_fn)(sqlite3_stmt *stmt, void *item);
+
+/* Every record casework_load reads starts with its id and then its person_id. */
+#define CASEWORK_PERSON_OFFSET offsetof(struct consent, person_id)
+_Static_assert(offsetof(struct assessment, person_id) == CASEWORK_PERSON_OFFSET, "layout");
+_Static_assert(offsetof(struct case_plan, person_id) == CASEWORK_PERSON_OFFSET, "layout");
+_Static_assert(offsetof(struct goal, person_id) == CASEWORK_PERSON_OFFSET, "layout");
+_Static_assert(offsetof(struct plan_review, person_id) == CASEWORK_PERSON_OFFSET, "layout");
+_Static_assert(offsetof(struct outcome, person_id) == CASEWORK_PERSON_OFFSET, "layout");
+_Static_assert(offsetof(struct audit_record, person_id) == CASEWORK_PERSON_OFFSET, "layout");
+
+/* Runs a statement that lists one person's rows (its first parameter the person, its second, when
+ * limit > 0, a row limit) into the caller's reusable array (store.h, notes_load). */
+static int
+casework_load(struct sqlite_store *s, enum stmt_id id, int64_t person_id, int64_t limit,
+              void *items_ptr, size_t *n, size_t *cap, size_t item_size, casework_row_fn read,
+              const char *what, struct br_error *err)
+{
+    void **items = items_ptr; /* as xgrow sees it */
+    const char *bad = NULL;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *n = 0;
+    if ((rc = stmt_get(s, id, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    if (limit > 0)
+        bind_int64(&b, limit);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        xgrow(items_ptr, cap, *n + 1, item_size);
+        void *item = (char *)*items + *n * item_size;
+        memset(item, 0, item_size);
+        if ((bad = read(stmt, item)) != NULL)
+            break;
+        (*n)++;
+    }
+    sqlite3_reset(stmt);
+    if (bad != NULL)
+        return br_error_set(err, BR_EIO, "cannot %s: a row of person %" PRId64 " has %s", what,
+                            person_id, bad);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    for (size_t i = 0; i < *n; i++)
+        memcpy((char *)*items + i * item_size + CASEWORK_PERSON_OFFSET, &person_id,
+               sizeof(person_id));
+    return 0;
+}
+
+static int
+sqlite_person_served_by(struct store *st, int64_t person_id, int64_t agency_id, bool *serves,
+                        struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "find the agencies serving the person";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *serves = false;
+    if (agency_id == 0)
+        return 0;
+    if ((rc = stmt_get(s, STMT_PERSON_SERVED_BY, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    bind_int64(&b, agency_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        *serves = sqlite3_column_int64(stmt, 0) != 0;
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_ROW)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
+sqlite_identity_get(struct store *st, int64_t person_id, uint8_t *sealed, size_t cap, size_t *len,
+                    struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "load the person's identity";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *len = 0;
+    if ((rc = stmt_get(s, STMT_IDENTITY_GET, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    if ((rc = stmt_row(stmt, what, "no SSN is stored for the person", err)) != 0)
+        return rc;
+    int size = sqlite3_column_bytes(stmt, 0);
+    const void *blob = sqlite3_column_blob(stmt, 0);
+    if (blob == NULL || size <= 0 || (size_t)size > cap) {
+        sqlite3_reset(stmt);
+        return br_error_set(err, BR_EIO, "cannot %s: the sealed SSN has the wrong size", what);
+    }
+    memcpy(sealed, blob, (size_t)size);
+    *len = (size_t)size;
+    sqlite3_reset(stmt);
+    return 0;
+}
+
+/* Consent purposes are stored as a JSON array of their names, in purpose order. */
+static char *
+purposes_encode(unsigned purposes)
+{
+    json_t *array = json_array();
+    for (int p = 0; p < CONSENT_PURPOSE_COUNT; p++)
+        if (purposes & CONSENT_PURPOSE_BIT(p))
+            json_array_append_new(array, json_string(consent_purpose_name(p)));
+    char *text = json_dumps(array, JSON_COMPACT);
+    json_decref(array);
+    return text;
+}
+
+static bool
+purposes_decode(const char *text, unsigned *purposes)
+{
+    json_t *array = json_loads(text, 0, NULL);
+    size_t i;
+    json_t *value;
+    bool ok = json_is_array(array);
+
+    *purposes = 0;
+    json_array_foreach(array, i, value)
+    {
+        enum consent_purpose p;
+        if (!json_is_string(value) || consent_purpose_parse(json_string_value(value), &p) != 0)
+            ok = false;
+        else
+            *purposes |= CONSENT_PURPOSE_BIT(p);
+    }
+    json_decref(array);
+    return ok;
+}
+
+static int
+sqlite_consent_insert(struct store *st, struct consent *consent, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "record the consent";
+    sqlite3_stmt *stmt = NULL;
+    char *purposes = purposes_encode(consent->purposes);
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_CONSENT_INSERT, &stmt, what, err)) != 0)
+        goto out;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, consent->person_id);
+    bind_int64(&b, consent->agency_id);
+    bind_text(&b, purposes);
+    bind_date(&b, consent->from_on);
+    bind_date(&b, consent->until_on);
+    bind_date(&b, consent->revoked_on);
+    bind_id(&b, consent->recorded_by);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        goto out;
+    consent->id = sqlite3_last_insert_rowid(s->db);
+out:
+    free(purposes);
+    return rc;
+}
+
+static int
+sqlite_consent_revoke(struct store *st, int64_t person_id, int64_t consent_id, int32_t on,
+                      struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "revoke the consent";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_CONSENT_REVOKE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_date(&b, on);
+    bind_int64(&b, consent_id);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    if (sqlite3_changes(s->db) > 0)
+        return 0;
+    /* Nothing changed: either there is no such consent of this person, or it was revoked. */
+    if ((rc = stmt_get(s, STMT_CONSENT_EXISTS, &stmt, what, err)) != 0)
+        return rc;
+    b = bind_start(stmt);
+    bind_int64(&b, consent_id);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_ROW)
+        return br_error_set(err, BR_ECONFLICT, "consent %" PRId64 " is already revoked",
+                            consent_id);
+    if (rc == SQLITE_DONE)
+        return br_error_set(err, BR_ENOTFOUND, "person %" PRId64 " has no consent %" PRId64,
+                            person_id, consent_id);
+    return fail(rc, what, err);
+}
+
+static const char *
+read_consent(sqlite3_stmt *stmt, void *item)
+{
+    struct consent *c = item;
+    struct row r = {stmt, 0, NULL};
+    c->id = row_int64(&r);
+    c->agency_id = row_int64(&r);
+    if (!purposes_decode(row_text(&r), &c->purposes))
+        row_problem(&r, "malformed consent purposes");
+    c->from_on = row_date(&r);
+    c->until_on = row_date(&r);
+    c->revoked_on = row_date(&r);
+    c->recorded_by = row_int64(&r);
+    if (c->from_on == DATE_NONE)
+        row_problem(&r, "a consent without a start date");
+    return r.bad;
+}
+
+static int
+sqlite_consents_load(struct store *st, int64_t person_id, struct consent **consents, size_t *n,
+                     size_t *cap, struct br_error *err)
+{
+    return casework_load(sqlite_of(st), STMT_CONSENTS_OF, person_id, 0, consents, n, cap,
+                         sizeof(**consents), read_consent, "load the person's consents", err);
+}
+
+static int
+sqlite_assessment_insert(struct store *st, struct assessment *a, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "record the assessment";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((unsigned)a->type >= ASSESSMENT_TYPE_COUNT)
+        return br_error_set(err, BR_EINVAL, "cannot %s: unknown assessment type", what);
+    if ((rc = stmt_get(s, STMT_ASSESSMENT_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, a->person_id);
+    bind_text(&b, assessment_type_name(a->type));
+    bind_date(&b, a->assessed_on);
+    bind_text(&b, a->scores);
+    bind_text(&b, a->barriers);
+    bind_id(&b, a->agency_id);
+    bind_id(&b, a->author_id);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    a->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static const char *
+read_assessment(sqlite3_stmt *stmt, void *item)
+{
+    struct assessment *a = item;
+    struct row r = {stmt, 0, NULL};
+    a->id = row_int64(&r);
+    if (assessment_type_parse(row_text(&r), &a->type) != 0)
+        row_problem(&r, "an unknown assessment type");
+    a->assessed_on = row_date(&r);
+    row_copy(&r, a->scores, sizeof(a->scores));
+    row_copy(&r, a->barriers, sizeof(a->barriers));
+    a->agency_id = row_int64(&r);
+    a->author_id = row_int64(&r);
+    if (a->assessed_on == DATE_NONE)
+        row_problem(&r, "an assessment without a date");
+    return r.bad;
+}
+
+static int
+sqlite_assessments_load(struct store *st, int64_t person_id, struct assessment **assessments,
+                        size_t *n, size_t *cap, struct br_error *err)
+{
+    return casework_load(sqlite_of(st), STMT_ASSESSMENTS_OF, person_id, 0, assessments, n, cap,
+                         sizeof(**assessments), read_assessment, "load the person's assessments",
+                         err);
+}
+
+static int
+sqlite_plan_insert(struct store *st, struct case_plan *plan, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "create the plan";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_PLAN_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, plan->person_id);
+    bind_text(&b, plan_kind_name(plan->kind));
+    bind_date(&b, plan->created_on);
+    bind_date(&b, plan->signed_on);
+    bind_bool(&b, plan->copy_given);
+    bind_date(&b, plan->closed_on);
+    bind_id(&b, plan->agency_id);
+    bind_id(&b, plan->author_id);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    plan->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static int
+sqlite_plan_update(struct store *st, const struct case_plan *plan, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "update the plan";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_PLAN_UPDATE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_date(&b, plan->signed_on);
+    bind_bool(&b, plan->copy_given);
+    bind_date(&b, plan->closed_on);
+    bind_int64(&b, plan->id);
+    bind_int64(&b, plan->person_id);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return br_error_set(err, BR_ENOTFOUND, "person %" PRId64 " has no plan %" PRId64,
+                            plan->person_id, plan->id);
+    return 0;
+}
+
+static const char *
+read_plan(sqlite3_stmt *stmt, void *item)
+{
+    struct case_plan *p = item;
+    struct row r = {stmt, 0, NULL};
+    p->id = row_int64(&r);
+    if (plan_kind_parse(row_text(&r), &p->kind) != 0)
+        row_problem(&r, "an unknown plan kind");
+    p->created_on = row_date(&r);
+    p->signed_on = row_date(&r);
+    p->copy_given = row_bool(&r);
+    p->closed_on = row_date(&r);
+    p->agency_id = row_int64(&r);
+    p->author_id = row_int64(&r);
+    if (p->created_on == DATE_NONE)
+        row_problem(&r, "a plan without a creation date");
+    return r.bad;
+}
+
+static int
+sqlite_plans_load(struct store *st, int64_t person_id, struct case_plan **plans, size_t *n,
+                  size_t *cap, struct br_error *err)
+{
+    return casework_load(sqlite_of(st), STMT_PLANS_OF, person_id, 0, plans, n, cap, sizeof(**plans),
+                         read_plan, "load the person's plans", err);
+}
+
+static int
+sqlite_goal_insert(struct store *st, struct goal *goal, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "add the goal";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_GOAL_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, goal->person_id);
+    bind_int64(&b, goal->plan_id);
+    bind_text(&b, goal_type_name(goal->type));
+    bind_text(&b, goal->description);
+    bind_date(&b, goal->target_on);
+    bind_text(&b, goal_status_name(goal->status));
+    bind_date(&b, goal->closed_on);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    goal->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static int
+sqlite_goal_update(struct store *st, const struct goal *goal, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "update the goal";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_GOAL_UPDATE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_text(&b, goal_status_name(goal->status));
+    bind_date(&b, goal->closed_on);
+    bind_int64(&b, goal->id);
+    bind_int64(&b, goal->person_id);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return br_error_set(err, BR_ENOTFOUND, "person %" PRId64 " has no goal %" PRId64,
+                            goal->person_id, goal->id);
+    return 0;
+}
+
+static const char *
+read_goal(sqlite3_stmt *stmt, void *item)
+{
+    struct goal *g = item;
+    struct row r = {stmt, 0, NULL};
+    g->id = row_int64(&r);
+    g->plan_id = row_int64(&r);
+    if (goal_type_parse(row_text(&r), &g->type) != 0)
+        row_problem(&r, "an unknown goal type");
+    row_copy(&r, g->description, sizeof(g->description));
+    g->target_on = row_date(&r);
+    if (goal_status_parse(row_text(&r), &g->status) != 0)
+        row_problem(&r, "an unknown goal status");
+    g->closed_on = row_date(&r);
+    return r.bad;
+}
+
+static int
+sqlite_goals_load(struct store *st, int64_t person_id, struct goal **goals, size_t *n, size_t *cap,
+                  struct br_error *err)
+{
+    return casework_load(sqlite_of(st), STMT_GOALS_OF, person_id, 0, goals, n, cap, sizeof(**goals),
+                         read_goal, "load the person's goals", err);
+}
+
+static int
+sqlite_plan_review_insert(struct store *st, struct plan_review *review, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "record the plan review";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_PLAN_REVIEW_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, review->person_id);
+    bind_int64(&b, review->plan_id);
+    bind_date(&b, review->reviewed_on);
+    bind_text(&b, review->note);
+    bind_id(&b, review->reviewer_id);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    review->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static const char *
+read_plan_review(sqlite3_stmt *stmt, void *item)
+{
+    struct plan_review *v = item;
+    struct row r = {stmt, 0, NULL};
+    v->id = row_int64(&r);
+    v->plan_id = row_int64(&r);
+    v->reviewed_on = row_date(&r);
+    row_copy(&r, v->note, sizeof(v->note));
+    v->reviewer_id = row_int64(&r);
+    if (v->reviewed_on == DATE_NONE)
+        row_problem(&r, "a review without a date");
+    return r.bad;
+}
+
+static int
+sqlite_plan_reviews_load(struct store *st, int64_t person_id, struct plan_review **reviews,
+                         size_t *n, size_t *cap, struct br_error *err)
+{
+    return casework_load(sqlite_of(st), STMT_PLAN_REVIEWS_OF, person_id, 0, reviews, n, cap,
+                         sizeof(**reviews), read_plan_review, "load the person's plan reviews",
+                         err);
+}
+
+static int
+sqlite_outcome_insert(struct store *st, struct outcome *o, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "record the outcome";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((unsigned)o->kind >= OUTCOME_KIND_COUNT)
+        return br_error_set(err, BR_EINVAL, "cannot %s: unknown outcome kind", what);
+    if ((rc = stmt_get(s, STMT_OUTCOME_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, o->person_id);
+    bind_text(&b, outcome_kind_name(o->kind));
+    bind_date(&b, o->outcome_on);
+    if (o->quarter > 0)
+        bind_int64(&b, o->quarter);
+    else
+        bind_null(&b);
+    if (o->earnings_cents >= 0)
+        bind_int64(&b, o->earnings_cents);
+    else
+        bind_null(&b);
+    bind_text_or_null(&b, o->employer_id);
+    bind_text_or_null(&b, o->detail_type);
+    bind_text_or_null(&b, o->source);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    o->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static const char *
+read_outcome(sqlite3_stmt *stmt, void *item)
+{
+    struct outcome *o = item;
+    struct row r = {stmt, 0, NULL};
+    o->id = row_int64(&r);
+    if (outcome_kind_parse(row_text(&r), &o->kind) != 0)
+        row_problem(&r, "an unknown outcome kind");
+    o->outcome_on = row_date(&r);
+    o->quarter = row_int(&r);
+    o->earnings_cents = row_is_null(&r) ? (r.col++, OUTCOME_NO_EARNINGS) : row_int64(&r);
+    row_copy(&r, o->employer_id, sizeof(o->employer_id));
+    row_copy(&r, o->detail_type, sizeof(o->detail_type));
+    row_copy(&r, o->source, sizeof(o->source));
+    return r.bad;
+}
+
+static int
+sqlite_outcomes_load(struct store *st, int64_t person_id, struct outcome **outcomes, size_t *n,
+                     size_t *cap, struct br_error *err)
+{
+    return casework_load(sqlite_of(st), STMT_OUTCOMES_OF, person_id, 0, outcomes, n, cap,
+                         sizeof(**outcomes), read_outcome, "load the person's outcomes", err);
+}
+
+/* Copies the next column into buf, cut to fit: an audit entry is shown, never rewritten. */
+static void
+row_copy_cut(struct row *r, char *buf, size_t size)
+{
+    const char *text = row_text(r);
+    size_t len = strlen(text);
+    if (len >= size)
+        len = size - 1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+}
+
+static const char *
+read_audit(sqlite3_stmt *stmt, void *item)
+{
+    struct audit_record *a = item;
+    struct row r = {stmt, 0, NULL};
+    a->id = row_int64(&r);
+    row_copy_cut(&r, a->at, sizeof(a->at));
+    a->user_id = row_int64(&r);
+    row_copy_cut(&r, a->action, sizeof(a->action));
+    row_copy_cut(&r, a->entity, sizeof(a->entity));
+    a->entity_id = row_int64(&r);
+    row_copy_cut(&r, a->reason, sizeof(a->reason));
+    row_copy_cut(&r, a->after, sizeof(a->after));
+    return r.bad;
+}
+
+static int
+sqlite_audit_load(struct store *st, int64_t person_id, size_t max, struct audit_record **entries,
+                  size_t *n, size_t *cap, struct br_error *err)
+{
+    if (max == 0 || max > (size_t)INT32_MAX)
+        max = INT32_MAX;
+    return casework_load(sqlite_of(st), STMT_AUDIT_OF, person_id, (int64_t)max, entries, n, cap,
+                         sizeof(**entries), read_audit, "load the person's audit log", err);
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -2734,6 +3866,35 @@ static const struct store_ops sqlite_ops = {
     .backup = sqlite_backup,
     .notes_load = sqlite_notes_load,
     .contacts_load = sqlite_contacts_load,
+    .session_insert = sqlite_session_insert,
+    .session_get = sqlite_session_get,
+    .session_delete = sqlite_session_delete,
+    .sessions_prune = sqlite_sessions_prune,
+    .user_by_id = sqlite_user_by_id,
+    .person_search = sqlite_person_search,
+    .person_update = sqlite_person_update,
+    .idempotency_reserve = sqlite_idempotency_reserve,
+    .idempotency_complete = sqlite_idempotency_complete,
+    .idempotency_release = sqlite_idempotency_release,
+    .idempotency_prune = sqlite_idempotency_prune,
+    .person_served_by = sqlite_person_served_by,
+    .identity_get = sqlite_identity_get,
+    .consent_insert = sqlite_consent_insert,
+    .consent_revoke = sqlite_consent_revoke,
+    .consents_load = sqlite_consents_load,
+    .assessment_insert = sqlite_assessment_insert,
+    .assessments_load = sqlite_assessments_load,
+    .plan_insert = sqlite_plan_insert,
+    .plan_update = sqlite_plan_update,
+    .plans_load = sqlite_plans_load,
+    .goal_insert = sqlite_goal_insert,
+    .goal_update = sqlite_goal_update,
+    .goals_load = sqlite_goals_load,
+    .plan_review_insert = sqlite_plan_review_insert,
+    .plan_reviews_load = sqlite_plan_reviews_load,
+    .outcome_insert = sqlite_outcome_insert,
+    .outcomes_load = sqlite_outcomes_load,
+    .audit_load = sqlite_audit_load,
 };
 
 /* Sets the connection up as braid needs it.  The journal mode is checked, not assumed: WAL is

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/catalog.h"
+#include "core/casework.h"
 #include "core/error.h"
 #include "core/exit.h"
 #include "core/person.h"
@@ -152,6 +153,19 @@ struct stored_idempotency {
     uint8_t fingerprint[STORE_HASH_SIZE]; /* of the request, to refuse a key reused for another */
     int status;                           /* 0 while the first request is still running */
     char *body;                           /* the response body (malloc'd), NULL while pending */
+};
+
+/* One entry of the audit log as read back (audit_load); long texts are cut to fit. */
+struct audit_record {
+    int64_t id;
+    int64_t person_id;
+    char at[24]; /* "YYYY-MM-DD HH:MM:SS", UTC */
+    int64_t user_id;
+    char action[48];
+    char entity[32];
+    int64_t entity_id;
+    char reason[STORE_TEXT_SIZE];
+    char after[1024];
 };
 
 /* Called once per person by the streaming scans; return non-zero to stop (that value is
@@ -314,6 +328,49 @@ struct store_ops {
     int (*idempotency_release)(struct store *st, int64_t user_id, const char *key,
                                struct br_error *err);
     int (*idempotency_prune)(struct store *st, int64_t before, struct br_error *err);
+
+    /* Case work (RULES.md §9-11; app/records.h).  The *_load ops fill an array the caller owns
+     * and reuses, as contacts_load does (*items NULL with *n and *cap 0 at first; free() it at
+     * the end); each record's person_id is the one asked for.  Updates name the person too and
+     * are BR_ENOTFOUND when the record is not that person's. */
+
+    /* Whether agency_id serves the person (app/access.h): one of its users registered them,
+     * determined an enrollment or provided a service. */
+    int (*person_served_by)(struct store *st, int64_t person_id, int64_t agency_id, bool *serves,
+                            struct br_error *err);
+    /* The sealed SSN (identities) into sealed (cap bytes); BR_ENOTFOUND when none is stored. */
+    int (*identity_get)(struct store *st, int64_t person_id, uint8_t *sealed, size_t cap,
+                        size_t *len, struct br_error *err);
+    int (*consent_insert)(struct store *st, struct consent *consent, struct br_error *err);
+    /* Revokes from day `on`; BR_ECONFLICT when it is revoked already. */
+    int (*consent_revoke)(struct store *st, int64_t person_id, int64_t consent_id, int32_t on,
+                          struct br_error *err);
+    int (*consents_load)(struct store *st, int64_t person_id, struct consent **consents,
+                         size_t *n, size_t *cap, struct br_error *err);
+    int (*assessment_insert)(struct store *st, struct assessment *assessment,
+                             struct br_error *err);
+    int (*assessments_load)(struct store *st, int64_t person_id, struct assessment **assessments,
+                            size_t *n, size_t *cap, struct br_error *err);
+    int (*plan_insert)(struct store *st, struct case_plan *plan, struct br_error *err);
+    /* Writes signed_on, copy_given and closed_on. */
+    int (*plan_update)(struct store *st, const struct case_plan *plan, struct br_error *err);
+    int (*plans_load)(struct store *st, int64_t person_id, struct case_plan **plans, size_t *n,
+                      size_t *cap, struct br_error *err);
+    int (*goal_insert)(struct store *st, struct goal *goal, struct br_error *err);
+    /* Writes status and closed_on. */
+    int (*goal_update)(struct store *st, const struct goal *goal, struct br_error *err);
+    int (*goals_load)(struct store *st, int64_t person_id, struct goal **goals, size_t *n,
+                      size_t *cap, struct br_error *err);
+    int (*plan_review_insert)(struct store *st, struct plan_review *review, struct br_error *err);
+    int (*plan_reviews_load)(struct store *st, int64_t person_id, struct plan_review **reviews,
+                             size_t *n, size_t *cap, struct br_error *err);
+    int (*outcome_insert)(struct store *st, struct outcome *outcome, struct br_error *err);
+    int (*outcomes_load)(struct store *st, int64_t person_id, struct outcome **outcomes,
+                         size_t *n, size_t *cap, struct br_error *err);
+    /* The person's latest max audit entries (0: all), oldest first. */
+    int (*audit_load)(struct store *st, int64_t person_id, size_t max,
+                      struct audit_record **entries, size_t *n, size_t *cap,
+                      struct br_error *err);
 };
 
 struct store {

@@ -14,6 +14,7 @@
 
 #include "app/catalog_file.h"
 #include "core/mem.h"
+#include "store/migrations.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 
@@ -451,7 +452,8 @@ test_catalog_round_trip(void **state)
     assert_string_equal(loaded.programs[1].code, first.code);
     assert_int_equal(policy.exit_after_days, 120);
     assert_int_equal(policy.open_service_past_projected_end, OPEN_SERVICE_STAYS_OPEN);
-    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM settings"), 10);
+    /* Ten policy numbers (assessment_current_days among them) and the open-service policy. */
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM settings"), 11);
     catalog_cleanup(&loaded);
 }
 
@@ -1566,6 +1568,47 @@ test_restore(void **state)
     st->ops->close(st);
 }
 
+/* A database made by a braid of schema version 1 (before the HTTP API) is brought to version 2
+ * by migrate: its rows are kept, and the idempotency keys and search indexes appear. */
+static void
+test_migrate_version_1_to_2(void **state)
+{
+    struct fixture *f = *state;
+    size_t n = 0;
+    const struct migration *list = migrations_list(&n);
+    int version = -1;
+
+    assert_true(n >= 2);
+    assert_int_equal(list[0].version, 1);
+    assert_int_equal(sqlite3_exec(db_of(f), migrations_bootstrap_sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db_of(f), list[0].sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db_of(f),
+                                  "INSERT INTO schema_migrations (version) VALUES (1);"
+                                  "INSERT INTO people (first_name, last_name, birth_date) "
+                                  "VALUES ('Old', 'Row', '1970-01-01');",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(f->st->ops->schema_version(f->st, &version, &f->err), 0);
+    assert_int_equal(version, 1);
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM sqlite_master "
+                                         "WHERE name = 'idempotency_keys'"),
+                     0);
+
+    assert_int_equal(f->st->ops->migrate(f->st, &f->err), 0);
+    assert_int_equal(f->st->ops->schema_version(f->st, &version, &f->err), 0);
+    assert_int_equal(version, 2);
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM schema_migrations"), 2);
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                         "('idempotency_keys', 'people_name_nocase', "
+                                         "'people_birth', 'identities_last4')"),
+                     4);
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM people WHERE last_name = 'Row'"),
+                     1);
+    /* Migrating again changes nothing. */
+    assert_int_equal(f->st->ops->migrate(f->st, &f->err), 0);
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM schema_migrations"), 2);
+}
+
 int
 main(void)
 {
@@ -1604,6 +1647,7 @@ main(void)
         T(test_users_and_tokens),
         T(test_backup),
         T(test_restore),
+        T_BARE(test_migrate_version_1_to_2),
     };
 #undef T
 #undef T_BARE

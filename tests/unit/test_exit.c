@@ -20,7 +20,7 @@ static struct policy policy;        /* what a test uses; reset to loaded_policy 
 static struct person_record record;
 static struct exit_result result;
 
-/* ---- fixture ---------------------------------------------------------------------------------- */
+/* ---- fixture --------------------------------------------------------------------------------- */
 
 static int
 group_setup(void **state)
@@ -145,15 +145,15 @@ dump(void)
 {
     char a[DATE_TEXT_SIZE], b[DATE_TEXT_SIZE], c[DATE_TEXT_SIZE], d[DATE_TEXT_SIZE];
 
-    print_error("  as of %s: %zu entries, %zu stale\n", fmt_date(result.as_of, a),
-                result.n_periods, result.n_stale);
+    print_error("  as of %s: %zu entries, %zu stale\n", fmt_date(result.as_of, a), result.n_periods,
+                result.n_stale);
     for (size_t i = 0; i < result.n_periods; i++) {
         const struct exit_period *p = &result.periods[i];
         print_error("  [%zu] %s group %d period %d %s entry %s exit %s L %s (svc %d) held %s "
                     "(svc %d gap %d) soft %s remaining %d without %d gaps %d\n",
                     i, catalog.programs[p->program].code, p->group, p->period,
-                    exit_status_name(p->status), fmt_date(p->entry_on, a),
-                    fmt_date(p->exit_on, b), fmt_date(p->last_service_on, c), p->last_service,
+                    exit_status_name(p->status), fmt_date(p->entry_on, a), fmt_date(p->exit_on, b),
+                    fmt_date(p->last_service_on, c), p->last_service,
                     exit_hold_name(p->held_by) ? exit_hold_name(p->held_by) : "-",
                     p->holding_service, p->holding_gap, fmt_date(p->soft_exit_on, d),
                     p->days_remaining, p->days_without_service, p->gaps_in_period);
@@ -206,8 +206,7 @@ find_at(const char *prog, int n, const char *file, int line)
 #define find(prog, n) find_at((prog), (n), __FILE__, __LINE__)
 
 static void
-assert_date_at(int32_t actual, const char *expected, const char *expr, const char *file,
-               int line)
+assert_date_at(int32_t actual, const char *expected, const char *expr, const char *file, int line)
 {
     int32_t want = expected ? D(expected) : DATE_NONE;
     char buf[DATE_TEXT_SIZE];
@@ -220,7 +219,8 @@ assert_date_at(int32_t actual, const char *expected, const char *expr, const cha
     _fail(file, line);
 }
 /* expected: "YYYY-MM-DD", or NULL for DATE_NONE */
-#define assert_date(actual, expected) assert_date_at((actual), (expected), #actual, __FILE__, __LINE__)
+#define assert_date(actual, expected)                                                              \
+    assert_date_at((actual), (expected), #actual, __FILE__, __LINE__)
 
 static void
 assert_int_at(long actual, long want, const char *expr, const char *file, int line)
@@ -231,7 +231,8 @@ assert_int_at(long actual, long want, const char *expr, const char *file, int li
     dump();
     _fail(file, line);
 }
-#define assert_int(actual, want) assert_int_at((long)(actual), (long)(want), #actual, __FILE__, __LINE__)
+#define assert_int(actual, want)                                                                   \
+    assert_int_at((long)(actual), (long)(want), #actual, __FILE__, __LINE__)
 
 /* The entry at position i of the output is program prog, period n. */
 #define assert_entry(i, prog, n)                                                                   \
@@ -284,7 +285,7 @@ assert_int_at(long actual, long want, const char *expr, const char *file, int li
         assert_int((e)->days_remaining, -1);                                                       \
     } while (0)
 
-/* ---- RULES.md §4 worked example ------------------------------------------------------------- */
+/* ---- RULES.md §4 worked example -------------------------------------------------------------- */
 
 /* Last qualifying service ended 2026-01-10: service-free days 01-11 .. 04-10; the soft exit is
  * determined on 04-11 with exit date 01-10. */
@@ -386,7 +387,7 @@ test_rules_example_service_on_day_91_starts_new_period(void **state)
     assert_date(e->last_service_on, "2026-01-10");
 }
 
-/* ---- the 90-day arithmetic -------------------------------------------------------------------- */
+/* ---- the 90-day arithmetic ------------------------------------------------------------------- */
 
 /* Days L+1 .. L+90 service-free: active on day 90 (1 day left), exited on day 91. */
 static void
@@ -485,7 +486,7 @@ test_last_service_is_latest_end(void **state)
     assert_date(e->entry_on, "2026-01-04");
 }
 
-/* ---- common exit (seed 001; 677.150(c)) -------------------------------------------------------- */
+/* ---- common exit (seed 001; 677.150(c)) ------------------------------------------------------ */
 
 static void
 test_common_exit_same_date_separate_entries(void **state)
@@ -590,7 +591,7 @@ test_common_exit_youth_ndwg_jvsg(void **state)
     assert_date(find("JVSG", 1)->entry_on, "2026-02-01");
 }
 
-/* ---- partner services (seed 003: "partner services ... do not prevent an exit") ---------------- */
+/* ---- partner services (seed 003: "partner services ... do not prevent an exit") -------------- */
 
 static void
 test_partner_service_does_not_hold_adult(void **state)
@@ -663,7 +664,7 @@ test_non_common_programs_exit_separately(void **state)
     assert_true(vr->group != tanf->group);
 }
 
-/* ---- non-qualifying services (seed 003; 677.150(c)) -------------------------------------------- */
+/* ---- non-qualifying services (seed 003; 677.150(c)) ------------------------------------------ */
 
 static void
 test_non_qualifying_services_do_not_hold(void **state)
@@ -679,7 +680,7 @@ test_non_qualifying_services_do_not_hold(void **state)
     service_on("ADULT", "REFERRAL", "2026-04-01");
     service_on("ADULT", "FOLLOW_UP", "2026-04-05");
     service_on("ADULT", "LMI", "2026-04-09");
-    service("ADULT", "SUPPORTIVE", "2026-02-15", NULL, NULL); /* open, but not qualifying */
+    service("ADULT", "SUPPORTIVE", "2026-02-15", NULL, NULL);       /* open, but not qualifying */
     service("ADULT", "CHECK_IN", "2026-05-01", "2026-05-01", NULL); /* future, not qualifying */
 
     determine("2026-04-10");
@@ -698,7 +699,7 @@ test_non_qualifying_services_do_not_hold(void **state)
     assert_exited(find("ADULT", 1), "2026-01-10", "2026-04-11");
 }
 
-/* ---- open services and stale open services ------------------------------------------------------ */
+/* ---- open services and stale open services --------------------------------------------------- */
 
 static void
 test_open_service_holds(void **state)
@@ -802,7 +803,7 @@ test_closed_service_uses_actual_end(void **state)
     assert_int(result.n_stale, 0);
 }
 
-/* ---- future services (677.150: "not scheduled for future services") --------------------------- */
+/* ---- future services (677.150: "not scheduled for future services") -------------------------- */
 
 static void
 test_future_service_holds(void **state)
@@ -899,7 +900,7 @@ test_hold_precedence(void **state)
     assert_held(find("ADULT", 1), EXIT_HOLD_FUTURE_SERVICE, 1);
 }
 
-/* ---- planned gaps (RULES.md §4-5; seeds 003, 004) ----------------------------------------------- */
+/* ---- planned gaps (RULES.md §4-5; seeds 003, 004) -------------------------------------------- */
 
 static void
 test_planned_gap_moves_soft_exit(void **state)
@@ -1150,7 +1151,7 @@ test_three_gaps_flag_review(void **state)
     assert_exited(find("ADULT", 1), "2026-01-10", "2026-10-14");
 }
 
-/* ---- periods of participation ----------------------------------------------------------------- */
+/* ---- periods of participation ---------------------------------------------------------------- */
 
 static void
 test_second_period_of_participation(void **state)
@@ -1200,10 +1201,10 @@ test_program_only_in_second_period(void **state)
     enroll("WP", "2026-01-02");
     enroll("ADULT", "2026-01-02");
     enroll("DW", "2026-01-02");
-    service_on("DW", "CASE_MANAGEMENT", "2026-06-02");
+    service_on("DW", "CASE_MANAGEMENT", "2026-06-01"); /* the first service of period 2 */
     service_on("ADULT", "CASE_MANAGEMENT", "2026-01-10");
     service_on("WP", "STAFF_JOB_SEARCH", "2026-01-05");
-    service_on("ADULT", "CAREER_COUNSELING", "2026-06-01");
+    service_on("ADULT", "CAREER_COUNSELING", "2026-06-02");
 
     determine("2026-06-10");
     assert_int(result.n_periods, 4);
@@ -1214,12 +1215,63 @@ test_program_only_in_second_period(void **state)
     assert_exited(find("WP", 1), "2026-01-10", "2026-04-11");
     assert_exited(find("ADULT", 1), "2026-01-10", "2026-04-11");
     e = find("ADULT", 2);
-    assert_date(e->entry_on, "2026-06-01");
-    assert_clock(e, "2026-06-02", "2026-09-01", 83);
-    assert_int(e->last_service, 0);
-    e = find("DW", 2);
     assert_date(e->entry_on, "2026-06-02");
     assert_clock(e, "2026-06-02", "2026-09-01", 83);
+    assert_int(e->last_service, 3);
+    e = find("DW", 2);
+    assert_date(e->entry_on, "2026-06-01");
+    assert_clock(e, "2026-06-02", "2026-09-01", 83);
+}
+
+/* DW's only service falls on period 1's soft-exit day: DW entered in period 2, not period 1. */
+static void
+test_program_entering_on_soft_exit_day(void **state)
+{
+    const struct exit_period *e;
+
+    (void)state;
+    enroll("ADULT", "2026-01-02");
+    enroll("DW", "2026-01-02");
+    service_on("ADULT", "CASE_MANAGEMENT", "2026-01-10");
+    service_on("DW", "CASE_MANAGEMENT", "2026-04-11");
+
+    determine("2026-04-20");
+    assert_int(result.n_periods, 2);
+    assert_entry(0, "ADULT", 1);
+    assert_entry(1, "DW", 2);
+    assert_exited(find("ADULT", 1), "2026-01-10", "2026-04-11");
+    e = find("DW", 2);
+    assert_date(e->entry_on, "2026-04-11");
+    assert_clock(e, "2026-04-11", "2026-07-11", 82);
+}
+
+/* Gaps are counted in the period they start in; one starting on a period's first day is in it. */
+static void
+test_gaps_counted_per_period(void **state)
+{
+    const struct exit_period *e;
+
+    (void)state;
+    enroll("ADULT", "2026-01-02");
+    service_on("ADULT", "CASE_MANAGEMENT", "2026-01-10");
+    gap("ADULT", "2026-02-01", "2026-06-01");
+    service_on("ADULT", "CASE_MANAGEMENT", "2026-07-01");
+    gap("ADULT", "2026-07-01", "2026-10-01");
+
+    determine("2026-07-15");
+    assert_int(result.n_periods, 2);
+    e = find("ADULT", 1);
+    assert_exited(e, "2026-01-10", "2026-06-02");
+    assert_int(e->gaps_in_period, 1);
+    e = find("ADULT", 2);
+    assert_date(e->entry_on, "2026-07-01");
+    assert_int(e->status, EXIT_STATUS_ACTIVE);
+    assert_int(e->held_by, EXIT_HOLD_PLANNED_GAP);
+    assert_int(e->holding_gap, 1);
+    assert_date(e->last_service_on, "2026-07-01");
+    assert_date(e->soft_exit_on, "2026-10-02");
+    assert_int(e->days_remaining, 79);
+    assert_int(e->gaps_in_period, 1);
 }
 
 /* A stale open service ends its period at its projected end; a later service opens period 2. */
@@ -1246,7 +1298,7 @@ test_stale_service_in_earlier_period(void **state)
     assert_int(result.stale_services[0], 0);
 }
 
-/* ---- reportable individuals (RULES.md §3) ----------------------------------------------------- */
+/* ---- reportable individuals (RULES.md §3) ---------------------------------------------------- */
 
 static void
 test_reportable(void **state)
@@ -1370,7 +1422,7 @@ test_review_on(void **state)
     assert_date(find("ADULT", 1)->review_on, "2026-05-01"); /* the future service starts */
 }
 
-/* ---- explanation and names -------------------------------------------------------------------- */
+/* ---- explanation and names ------------------------------------------------------------------- */
 
 static void
 test_explain(void **state)
@@ -1422,6 +1474,53 @@ test_names(void **state)
     assert_string_equal(exit_hold_name(EXIT_HOLD_PLANNED_GAP), "planned_gap");
 }
 
+/* A long history (more than the insertion-sort size) entered in reverse order gives the same
+ * periods as the same services entered in date order. */
+static void
+test_long_history_in_any_order(void **state)
+{
+    char start[DATE_TEXT_SIZE];
+    struct exit_result forward;
+    (void)state;
+    enroll("ADULT", "2020-01-01");
+    /* 150 one-day services every 30 days, then a 120-day break, then 50 more: two periods. */
+    int32_t day = D("2020-01-06");
+    int32_t days[200];
+    for (int i = 0; i < 200; i++) {
+        days[i] = day;
+        day += i == 149 ? 120 : 30;
+    }
+    for (int i = 199; i >= 0; i--)
+        service("ADULT", "CASE_MANAGEMENT", date_format(days[i], start),
+                date_format(days[i], start), NULL);
+    assert_int_equal(record_validate(&catalog, &policy, &record, NULL), 0);
+    exit_determine(&catalog, &policy, &record, D("2040-01-01"), &result);
+
+    exit_result_init(&forward);
+    struct person_record sorted;
+    person_record_init(&sorted);
+    person_record_add_enrollment(&sorted, &record.enrollments[0]);
+    for (int i = 199; i >= 0; i--)
+        person_record_add_service(&sorted, &record.services[i]);
+    exit_determine(&catalog, &policy, &sorted, D("2040-01-01"), &forward);
+
+    assert_int_equal(result.n_periods, 2);
+    assert_int_equal(forward.n_periods, 2);
+    assert_int_equal(result.periods[0].entry_on, days[0]);
+    assert_int_equal(result.periods[0].exit_on, days[149]);
+    assert_int_equal(result.periods[1].entry_on, days[150]);
+    assert_int_equal(result.periods[1].exit_on, days[199]);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(forward.periods[i].entry_on, result.periods[i].entry_on);
+        assert_int_equal(forward.periods[i].exit_on, result.periods[i].exit_on);
+        assert_int_equal(forward.periods[i].soft_exit_on, result.periods[i].soft_exit_on);
+    }
+    /* The last service set L: index 0 in the reversed input. */
+    assert_int_equal(result.periods[1].last_service, 0);
+    exit_result_cleanup(&forward);
+    person_record_cleanup(&sorted);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1464,6 +1563,8 @@ main(void)
         T(test_three_gaps_flag_review),
         T(test_second_period_of_participation),
         T(test_program_only_in_second_period),
+        T(test_program_entering_on_soft_exit_day),
+        T(test_gaps_counted_per_period),
         T(test_stale_service_in_earlier_period),
         T(test_reportable),
         T(test_output_order),
@@ -1471,6 +1572,7 @@ main(void)
         T(test_review_on),
         T(test_explain),
         T(test_names),
+        T(test_long_history_in_any_order),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

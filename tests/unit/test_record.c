@@ -18,7 +18,7 @@ static struct policy policy;
 static struct person_record record;
 static struct br_error err;
 
-/* ---- fixture ---------------------------------------------------------------------------------- */
+/* ---- fixture --------------------------------------------------------------------------------- */
 
 static int
 group_setup(void **state)
@@ -206,7 +206,7 @@ assert_field_at(const char *path, const char *file, int line)
 }
 #define assert_field(path) assert_field_at((path), __FILE__, __LINE__)
 
-/* ---- the record itself ------------------------------------------------------------------------- */
+/* ---- the record itself ----------------------------------------------------------------------- */
 
 static void
 test_add_and_reset(void **state)
@@ -284,7 +284,7 @@ test_gap_reason_names(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         assert_string_equal(gap_reason_name(cases[i].reason), cases[i].name);
-        r = (enum gap_reason)-1;
+        memset(&r, 0xff, sizeof(r)); /* not any reason */
         assert_int_equal(gap_reason_parse(cases[i].name, &r), 0);
         assert_int_equal(r, cases[i].reason);
     }
@@ -294,7 +294,7 @@ test_gap_reason_names(void **state)
     assert_int_equal(gap_reason_parse("TRAINING_DELAY ", &r), BR_EINVAL);
 }
 
-/* ---- a valid record ---------------------------------------------------------------------------- */
+/* ---- a valid record -------------------------------------------------------------------------- */
 
 static void
 test_valid_record(void **state)
@@ -304,7 +304,7 @@ test_valid_record(void **state)
     enroll("ADULT", "2026-01-05");
     enroll("YOUTH", "2026-01-05");
     enroll("AEL", "2026-01-02");
-    service_on("WP", "STAFF_JOB_SEARCH", "2026-01-02");      /* on the eligibility day */
+    service_on("WP", "STAFF_JOB_SEARCH", "2026-01-02");        /* on the eligibility day */
     service("ADULT", "OJT", "2026-01-05", NULL, "2026-06-30"); /* open, projected end later */
     service("ADULT", "CASE_MANAGEMENT", "2026-01-05", "2026-01-05", "2026-01-05");
     service_on("YOUTH", "ORIENTATION", "2026-01-05");
@@ -318,7 +318,7 @@ test_valid_record(void **state)
     assert_valid();
 }
 
-/* ---- service dates ----------------------------------------------------------------------------- */
+/* ---- service dates --------------------------------------------------------------------------- */
 
 static void
 test_service_end_before_start(void **state)
@@ -347,7 +347,7 @@ test_projected_end_before_start(void **state)
     assert_field("services[2].projected_end_date");
 }
 
-/* ---- eligibility (RULES.md §3) ----------------------------------------------------------------- */
+/* ---- eligibility (RULES.md §3) --------------------------------------------------------------- */
 
 static void
 test_triggering_service_without_enrollment(void **state)
@@ -355,11 +355,11 @@ test_triggering_service_without_enrollment(void **state)
     (void)state;
     enroll("ADULT", "2026-01-02");
     service_on("ADULT", "CASE_MANAGEMENT", "2026-01-10");
-    service_on("DW", "CASE_MANAGEMENT", "2026-01-10");     /* no DW enrollment */
-    service_on("WP", "ORIENTATION", "2026-01-10");         /* not triggering: fine */
-    service_on("WP", "SELF_SERVICE", "2026-01-10");        /* not triggering: fine */
-    service_on("AEL", "SUPPORTIVE", "2026-01-10");         /* not triggering: fine */
-    service_on("AEL", "ADULT_EDUCATION", "2026-01-11");    /* no AEL enrollment */
+    service_on("DW", "CASE_MANAGEMENT", "2026-01-10");  /* no DW enrollment */
+    service_on("WP", "ORIENTATION", "2026-01-10");      /* not triggering: fine */
+    service_on("WP", "SELF_SERVICE", "2026-01-10");     /* not triggering: fine */
+    service_on("AEL", "SUPPORTIVE", "2026-01-10");      /* not triggering: fine */
+    service_on("AEL", "ADULT_EDUCATION", "2026-01-11"); /* no AEL enrollment */
     assert_invalid(2);
     assert_field("services[1].start_date");
     assert_field("services[5].start_date");
@@ -375,7 +375,8 @@ test_triggering_service_before_eligibility(void **state)
     service_on("ADULT", "ORIENTATION", "2026-01-01");     /* not triggering: fine */
     service_on("ADULT", "ELIGIBILITY", "2026-01-03");
     service_on("ADULT", "SUPPORTIVE", "2026-01-02");
-    service("ADULT", "OCCUPATIONAL_TRAINING", "2025-12-01", "2026-03-01", NULL); /* started before */
+    service("ADULT", "OCCUPATIONAL_TRAINING", "2025-12-01", "2026-03-01",
+            NULL); /* started before */
     assert_invalid(2);
     assert_field("services[0].start_date");
     assert_field("services[5].start_date");
@@ -392,19 +393,19 @@ test_eligibility_is_per_program(void **state)
     assert_field("services[0].start_date");
 }
 
-/* ---- YOUTH: the objective assessment comes first (RULES.md §3; seed 004) ------------------------ */
+/* ---- YOUTH: the objective assessment comes first (RULES.md §3; seed 004) --------------------- */
 
 static void
 test_youth_service_before_coa(void **state)
 {
     (void)state;
     enroll("YOUTH", "2026-01-02");
-    service_on("YOUTH", "ORIENTATION", "2026-01-03");       /* not triggering: fine */
-    service_on("YOUTH", "CASE_MANAGEMENT", "2026-01-09");   /* before the COA */
+    service_on("YOUTH", "ORIENTATION", "2026-01-03");     /* not triggering: fine */
+    service_on("YOUTH", "CASE_MANAGEMENT", "2026-01-09"); /* before the COA */
     service_on("YOUTH", "OBJECTIVE_ASSESSMENT", "2026-01-10");
-    service_on("YOUTH", "PLAN_DEVELOPMENT", "2026-01-10");  /* same day: fine */
+    service_on("YOUTH", "PLAN_DEVELOPMENT", "2026-01-10"); /* same day: fine */
     service_on("YOUTH", "TUTORING", "2026-02-01");
-    service_on("YOUTH", "SUPPORTIVE", "2026-01-04");        /* not triggering: fine */
+    service_on("YOUTH", "SUPPORTIVE", "2026-01-04"); /* not triggering: fine */
     service("YOUTH", "WORK_EXPERIENCE", "2026-01-08", "2026-03-01", NULL); /* before the COA */
     assert_invalid(2);
     assert_field("services[1].code");
@@ -459,7 +460,7 @@ test_youth_coa_must_be_youth(void **state)
     assert_valid();
 }
 
-/* ---- planned gaps (RULES.md §5; seed 004) ------------------------------------------------------ */
+/* ---- planned gaps (RULES.md §5; seed 004) ---------------------------------------------------- */
 
 static void
 test_gap_end_before_start(void **state)
@@ -564,7 +565,7 @@ test_adjacent_gaps_and_other_groups_do_not_overlap(void **state)
     assert_field("gaps[4].start_date");
 }
 
-/* ---- every problem is reported ----------------------------------------------------------------- */
+/* ---- every problem is reported --------------------------------------------------------------- */
 
 static void
 test_every_problem_reported(void **state)
@@ -572,15 +573,15 @@ test_every_problem_reported(void **state)
     (void)state;
     enroll("ADULT", "2026-01-05");
     enroll("YOUTH", "2026-01-05");
-    service("ADULT", "SUPPORTIVE", "2026-03-10", "2026-03-09", NULL);      /* end before start */
-    service("ADULT", "OJT", "2026-03-10", NULL, "2026-03-01");             /* projected before */
-    service_on("DW", "CASE_MANAGEMENT", "2026-01-10");                     /* no enrollment */
-    service_on("ADULT", "CASE_MANAGEMENT", "2026-01-04");                  /* before eligibility */
-    service_on("YOUTH", "CASE_MANAGEMENT", "2026-01-10");                  /* no COA */
-    service_on("ADULT", "CASE_MANAGEMENT", "2026-01-05");                  /* fine */
-    gap_days("ADULT", "2026-02-01", 90);                                   /* too short */
-    gap("ADULT", "2026-06-01", "2026-09-01");                              /* fine */
-    gap_days("ADULT", "2026-08-01", 100);                                  /* overlaps gaps[1] */
+    service("ADULT", "SUPPORTIVE", "2026-03-10", "2026-03-09", NULL); /* end before start */
+    service("ADULT", "OJT", "2026-03-10", NULL, "2026-03-01");        /* projected before */
+    service_on("DW", "CASE_MANAGEMENT", "2026-01-10");                /* no enrollment */
+    service_on("ADULT", "CASE_MANAGEMENT", "2026-01-04");             /* before eligibility */
+    service_on("YOUTH", "CASE_MANAGEMENT", "2026-01-10");             /* no COA */
+    service_on("ADULT", "CASE_MANAGEMENT", "2026-01-05");             /* fine */
+    gap_days("ADULT", "2026-02-01", 90);                              /* too short */
+    gap("ADULT", "2026-06-01", "2026-09-01");                         /* fine */
+    gap_days("ADULT", "2026-08-01", 100);                             /* overlaps gaps[1] */
     assert_invalid(7);
     assert_field("services[0].end_date");
     assert_field("services[1].projected_end_date");

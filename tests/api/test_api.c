@@ -1,0 +1,1480 @@
+/* test_api.c — the HTTP API as a client sees it: the real `braid serve` ($BRAID, default
+ * build/braid) on 127.0.0.1 over a temporary database (braid init, demo people, agency, users,
+ * an API token, BRAID_TODAY=2026-11-23), spoken to with libcurl.  Every wait is bounded.
+ *
+ * The tests share one server and run in order: the last ones check that it still answers after
+ * every bad request before, then stop it with SIGTERM and expect exit status 0. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <jansson.h>
+
+#include "core/mem.h"
+
+#define TODAY "2026-11-23"
+#define PASSWORD "correct horse battery staple"
+#define STAFF_EMAIL "staff@braid.test"
+#define LOCKED_EMAIL "locked@braid.test"
+#define SHARED_EMAIL "shared@braid.test"
+#define AGENCY "WP_OFFICE" /* one of the demo's agencies */
+#define DEMO_PEOPLE "30"
+#define THREADS "4"
+
+#define PORT_MIN 20000
+#define PORT_SPAN 40000
+#define PORT_ATTEMPTS 12
+#define READY_TIMEOUT_MS 20000
+#define STOP_TIMEOUT_MS 30000
+#define REQUEST_TIMEOUT_S 60L
+#define POLL_MS 50
+
+#define CONCURRENT_THREADS 8
+#define CONCURRENT_EACH 50
+#define LATENCY_REQUESTS 1000
+
+/* The exit status a sanitizer-built braid is told to use for its reports. */
+#define SANITIZER_EXIT_TEXT "86"
+
+struct server {
+    char dir[64];
+    char db[128];
+    char log[128];
+    char base[64];
+    char bearer[128]; /* "Authorization: Bearer ..." */
+    pid_t pid;
+    int port;
+};
+
+static struct server S;
+
+/* ---- processes ------------------------------------------------------------------------------ */
+
+static const char *
+braid_path(void)
+{
+    const char *path = getenv("BRAID");
+    return path != NULL && path[0] != '\0' ? path : "build/braid";
+}
+
+static void
+child_environment(void)
+{
+    setenv("BRAID_TODAY", TODAY, 1);
+    unsetenv("BRAID_DB");
+    unsetenv("BRAID_CATALOG");
+    unsetenv("BRAID_WEB");
+    setenv("ASAN_OPTIONS", "detect_leaks=1:exitcode=" SANITIZER_EXIT_TEXT, 1);
+    setenv("UBSAN_OPTIONS", "print_stacktrace=1:exitcode=" SANITIZER_EXIT_TEXT, 1);
+}
+
+static char *
+read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    size_t cap = 4096, n = 0, got;
+    char *buf = xmalloc(cap);
+
+    if (f == NULL) {
+        buf[0] = '\0';
+        return buf;
+    }
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n < 2) {
+            cap *= 2;
+            buf = xrealloc(buf, cap);
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Runs braid with args (NULL-terminated, after "braid") and input on stdin; returns its exit
+ * status, and what it printed in *out (free it) when out is not NULL. */
+static int
+run_braid(const char *const *args, const char *input, char **out)
+{
+    char in_path[160], out_path[160];
+    const char *argv[24];
+    size_t n = 0;
+    int status;
+
+    snprintf(in_path, sizeof(in_path), "%s/stdin", S.dir);
+    snprintf(out_path, sizeof(out_path), "%s/stdout", S.dir);
+    FILE *f = fopen(in_path, "w");
+    assert_non_null(f);
+    fputs(input != NULL ? input : "", f);
+    fclose(f);
+    argv[n++] = braid_path();
+    for (size_t i = 0; args[i] != NULL && n < 23; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int in = open(in_path, O_RDONLY);
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(S.log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (in < 0 || o < 0 || e < 0)
+            _exit(126);
+        dup2(in, STDIN_FILENO);
+        dup2(o, STDOUT_FILENO);
+        dup2(e, STDERR_FILENO);
+        child_environment();
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (out != NULL)
+        *out = read_file(out_path);
+    unlink(in_path);
+    unlink(out_path);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void
+sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- HTTP ----------------------------------------------------------------------------------- */
+
+struct reply {
+    long status;
+    char *body;
+    size_t len;
+    char *headers; /* of the last response (a 100 Continue before it is dropped) */
+    size_t hlen;
+    json_t *json; /* the body parsed, or NULL */
+};
+
+static size_t
+on_body(char *data, size_t size, size_t count, void *ctx)
+{
+    struct reply *r = ctx;
+    size_t n = size * count;
+    r->body = xrealloc(r->body, r->len + n + 1);
+    memcpy(r->body + r->len, data, n);
+    r->len += n;
+    r->body[r->len] = '\0';
+    return n;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t count, void *ctx)
+{
+    struct reply *r = ctx;
+    size_t n = size * count;
+    if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+        r->hlen = 0;
+    r->headers = xrealloc(r->headers, r->hlen + n + 1);
+    memcpy(r->headers + r->hlen, data, n);
+    r->hlen += n;
+    r->headers[r->hlen] = '\0';
+    return n;
+}
+
+static void
+reply_free(struct reply *r)
+{
+    free(r->body);
+    free(r->headers);
+    json_decref(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+/* The value of a response header (case-insensitive name) copied into buf, or NULL. */
+static const char *
+header(const struct reply *r, const char *name, char *buf, size_t size)
+{
+    size_t n = strlen(name);
+    for (const char *line = r->headers; line != NULL && *line != '\0';) {
+        if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
+            const char *v = line + n + 1;
+            while (*v == ' ')
+                v++;
+            size_t len = strcspn(v, "\r\n");
+            if (len >= size)
+                len = size - 1;
+            memcpy(buf, v, len);
+            buf[len] = '\0';
+            return buf;
+        }
+        const char *next = strchr(line, '\n');
+        line = next != NULL ? next + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* Sends one request.  The variadic arguments are header lines ("Name: value"), NULL-ended; two
+ * pseudo headers steer the client: "X-Test-Source: ADDRESS" binds the local address, and a body
+ * gets Content-Type: application/json unless a Content-Type is given.  handle may be NULL (a
+ * fresh connection). */
+static void
+send_request_v(struct reply *r, CURL *handle, const char *method, const char *path,
+               const char *body, size_t body_len, va_list ap)
+{
+    char url[512], source[64] = "";
+    struct curl_slist *headers = NULL;
+    bool has_type = false;
+    CURL *h = handle != NULL ? handle : curl_easy_init();
+    const char *line;
+
+    assert_non_null(h);
+    memset(r, 0, sizeof(*r));
+    while ((line = va_arg(ap, const char *)) != NULL) {
+        if (strncmp(line, "X-Test-Source: ", 15) == 0) {
+            snprintf(source, sizeof(source), "host!%s", line + 15);
+            continue;
+        }
+        if (strncasecmp(line, "Content-Type:", 13) == 0)
+            has_type = true;
+        headers = curl_slist_append(headers, line);
+    }
+    if (body != NULL && !has_type)
+        headers = curl_slist_append(headers, "Content-Type: application/json");
+    snprintf(url, sizeof(url), "%s%s", S.base, path);
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, REQUEST_TIMEOUT_S);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    if (body != NULL) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    }
+    if (source[0] != '\0')
+        curl_easy_setopt(h, CURLOPT_INTERFACE, source);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(headers);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+    else
+        r->status = -(long)rc;
+    if (handle == NULL)
+        curl_easy_cleanup(h);
+    if (r->body != NULL)
+        r->json = json_loadb(r->body, r->len, 0, NULL);
+}
+
+static void
+send_request(struct reply *r, CURL *handle, const char *method, const char *path, const char *body,
+             ...)
+{
+    va_list ap;
+    va_start(ap, body);
+    send_request_v(r, handle, method, path, body, body != NULL ? strlen(body) : 0, ap);
+    va_end(ap);
+}
+
+static void
+send_bytes(struct reply *r, const char *method, const char *path, const char *body, size_t len, ...)
+{
+    va_list ap;
+    va_start(ap, len);
+    send_request_v(r, NULL, method, path, body, len, ap);
+    va_end(ap);
+}
+
+/* Shorthands with the API token. */
+#define GET(r, path) send_request((r), NULL, "GET", (path), NULL, S.bearer, NULL)
+#define POST(r, path, body) send_request((r), NULL, "POST", (path), (body), S.bearer, NULL)
+
+static void
+expect_status(const struct reply *r, long status)
+{
+    if (r->status != status)
+        fail_msg("expected HTTP %ld, got %ld: %s", status, r->status,
+                 r->body != NULL ? r->body : "(no body)");
+}
+
+/* The response is status with the one error shape, and the machine code code. */
+static void
+expect_error(const struct reply *r, long status, const char *code)
+{
+    expect_status(r, status);
+    json_t *error = json_object_get(r->json, "error");
+    if (!json_is_object(error))
+        fail_msg("no error object in: %s", r->body != NULL ? r->body : "(no body)");
+    assert_string_equal(json_string_value(json_object_get(error, "code")), code);
+    assert_true(json_is_string(json_object_get(error, "message")));
+    json_t *fields = json_object_get(error, "fields");
+    assert_true(json_is_array(fields));
+    for (size_t i = 0; i < json_array_size(fields); i++) {
+        json_t *f = json_array_get(fields, i);
+        assert_true(json_is_string(json_object_get(f, "field")));
+        assert_true(json_is_string(json_object_get(f, "problem")));
+    }
+}
+
+static bool
+has_field(const struct reply *r, const char *name)
+{
+    json_t *fields = json_object_get(json_object_get(r->json, "error"), "fields");
+    for (size_t i = 0; i < json_array_size(fields); i++) {
+        const char *field = json_string_value(json_object_get(json_array_get(fields, i), "field"));
+        if (field != NULL && strcmp(field, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void
+expect_field(const struct reply *r, const char *name)
+{
+    if (!has_field(r, name))
+        fail_msg("no problem reported for field \"%s\": %s", name, r->body);
+}
+
+static int64_t
+json_id(const struct reply *r)
+{
+    json_t *id = json_object_get(r->json, "id");
+    if (!json_is_integer(id))
+        fail_msg("no numeric id in: %s", r->body != NULL ? r->body : "(no body)");
+    return json_integer_value(id);
+}
+
+static void
+expect_security_headers(const struct reply *r)
+{
+    char v[256];
+    assert_non_null(header(r, "Content-Security-Policy", v, sizeof(v)));
+    assert_non_null(strstr(v, "default-src 'self'"));
+    assert_non_null(strstr(v, "frame-ancestors 'none'"));
+    assert_non_null(header(r, "X-Content-Type-Options", v, sizeof(v)));
+    assert_string_equal(v, "nosniff");
+    assert_non_null(header(r, "Referrer-Policy", v, sizeof(v)));
+    assert_string_equal(v, "no-referrer");
+}
+
+/* Registers a person with the API token; returns the reply (201 expected by the caller). */
+static void
+register_person(struct reply *r, const char *first, const char *last, const char *birth,
+                const char *extra)
+{
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"first_name\":\"%s\",\"last_name\":\"%s\",\"birth_date\":\"%s\",\"sex\":\"female\""
+             "%s%s}",
+             first, last, birth, extra != NULL ? "," : "", extra != NULL ? extra : "");
+    POST(r, "/api/v1/people", body);
+}
+
+struct login {
+    char cookie[160]; /* "Cookie: braid_session=..." */
+    char csrf[160];   /* "X-CSRF-Token: ..." */
+};
+
+/* Signs in from source (NULL: 127.0.0.1); returns the reply, and the cookie and CSRF header
+ * lines when it succeeded. */
+static void
+sign_in(struct reply *r, const char *email, const char *password, const char *source,
+        struct login *login)
+{
+    char body[256], src[64];
+    snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
+    snprintf(src, sizeof(src), "X-Test-Source: %s", source != NULL ? source : "127.0.0.1");
+    send_request(r, NULL, "POST", "/api/v1/session", body, src, NULL);
+    if (login == NULL || r->status != 200)
+        return;
+    char set_cookie[256];
+    assert_non_null(header(r, "Set-Cookie", set_cookie, sizeof(set_cookie)));
+    size_t len = strcspn(set_cookie, ";");
+    snprintf(login->cookie, sizeof(login->cookie), "Cookie: %.*s", (int)len, set_cookie);
+    const char *csrf = json_string_value(json_object_get(r->json, "csrf_token"));
+    assert_non_null(csrf);
+    snprintf(login->csrf, sizeof(login->csrf), "X-CSRF-Token: %s", csrf);
+}
+
+/* ---- the server ----------------------------------------------------------------------------- */
+
+static bool
+server_ready(void)
+{
+    struct reply r;
+    char url[128];
+    CURL *h = curl_easy_init();
+    long status = 0;
+
+    memset(&r, 0, sizeof(r));
+    snprintf(url, sizeof(url), "%s/api/v1/healthz", S.base);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 1000L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(h);
+    reply_free(&r);
+    return status == 200;
+}
+
+/* Starts braid serve on a random free port (bind failures are retried on another). */
+static int
+server_start(void)
+{
+    char listen[64];
+
+    for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+        S.port = PORT_MIN + (int)(random() % PORT_SPAN);
+        snprintf(listen, sizeof(listen), "127.0.0.1:%d", S.port);
+        snprintf(S.base, sizeof(S.base), "http://127.0.0.1:%d", S.port);
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0)
+            return -1;
+        if (pid == 0) {
+            int in = open("/dev/null", O_RDONLY);
+            int log = open(S.log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (in < 0 || log < 0)
+                _exit(126);
+            dup2(in, STDIN_FILENO);
+            dup2(log, STDOUT_FILENO);
+            dup2(log, STDERR_FILENO);
+            child_environment();
+            execl(braid_path(), braid_path(), "serve", "--listen", listen, "--db", S.db,
+                  "--threads", THREADS, (char *)NULL);
+            _exit(127);
+        }
+        S.pid = pid;
+        for (double start = now_ms(); now_ms() - start < READY_TIMEOUT_MS;) {
+            int status;
+            if (waitpid(pid, &status, WNOHANG) == pid) {
+                S.pid = 0;
+                break; /* most likely the port was taken: try another */
+            }
+            if (server_ready())
+                return 0;
+            sleep_ms(POLL_MS);
+        }
+        if (S.pid != 0) {
+            kill(S.pid, SIGKILL);
+            waitpid(S.pid, NULL, 0);
+            S.pid = 0;
+        }
+    }
+    return -1;
+}
+
+static void
+remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *entry;
+    char path[512];
+
+    if (d == NULL)
+        return;
+    while ((entry = readdir(d)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int
+group_setup(void **state)
+{
+    char *token = NULL;
+
+    (void)state;
+    signal(SIGPIPE, SIG_IGN);
+    srandom((unsigned)(time(NULL) ^ getpid()));
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+        return -1;
+    memset(&S, 0, sizeof(S));
+    snprintf(S.dir, sizeof(S.dir), "/tmp/braid-api-XXXXXX");
+    if (mkdtemp(S.dir) == NULL)
+        return -1;
+    snprintf(S.db, sizeof(S.db), "%s/braid.db", S.dir);
+    snprintf(S.log, sizeof(S.log), "%s/serve.log", S.dir);
+
+    const char *init[] = {"init", "--db", S.db, NULL};
+    const char *demo[] = {"demo", "--db", S.db, "--people", DEMO_PEOPLE, "--as-of", TODAY, NULL};
+    const char *staff[] = {"user",
+                           "add",
+                           "--email",
+                           STAFF_EMAIL,
+                           "--name",
+                           "Staff Member",
+                           "--role",
+                           "case_manager",
+                           "--agency",
+                           AGENCY,
+                           "--password-stdin",
+                           "--db",
+                           S.db,
+                           NULL};
+    const char *locked[] = {
+        "user",         "add",      "--email", LOCKED_EMAIL,       "--name", "Locked Out", "--role",
+        "case_manager", "--agency", AGENCY,    "--password-stdin", "--db",   S.db,         NULL};
+    const char *shared[] = {"user",
+                            "add",
+                            "--email",
+                            SHARED_EMAIL,
+                            "--name",
+                            "Shared Office",
+                            "--role",
+                            "case_manager",
+                            "--agency",
+                            AGENCY,
+                            "--password-stdin",
+                            "--db",
+                            S.db,
+                            NULL};
+    const char *token_args[] = {"token",    "create", "--email", STAFF_EMAIL, "--label",
+                                "api test", "--db",   S.db,      NULL};
+    if (run_braid(init, NULL, NULL) != 0 || run_braid(demo, NULL, NULL) != 0 ||
+        run_braid(staff, PASSWORD "\n", NULL) != 0 || run_braid(locked, PASSWORD "\n", NULL) != 0 ||
+        run_braid(shared, PASSWORD "\n", NULL) != 0 || run_braid(token_args, NULL, &token) != 0) {
+        char *log = read_file(S.log);
+        fprintf(stderr, "setting the database up failed:\n%s\n", log);
+        free(log);
+        free(token);
+        return -1;
+    }
+    token[strcspn(token, "\r\n")] = '\0';
+    snprintf(S.bearer, sizeof(S.bearer), "Authorization: Bearer %s", token);
+    free(token);
+    if (server_start() != 0) {
+        char *log = read_file(S.log);
+        fprintf(stderr, "braid serve did not start:\n%s\n", log);
+        free(log);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+    (void)state;
+    if (S.pid > 0) {
+        kill(S.pid, SIGKILL);
+        waitpid(S.pid, NULL, 0);
+        S.pid = 0;
+    }
+    remove_tree(S.dir);
+    curl_global_cleanup();
+    return 0;
+}
+
+/* ---- tests ---------------------------------------------------------------------------------- */
+
+static void
+test_healthz(void **state)
+{
+    struct reply r;
+    char v[64];
+
+    (void)state;
+    send_request(&r, NULL, "GET", "/api/v1/healthz", NULL, NULL);
+    expect_status(&r, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "ok");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "schema_version")), 2);
+    expect_security_headers(&r);
+    assert_non_null(header(&r, "Cache-Control", v, sizeof(v)));
+    assert_string_equal(v, "no-store");
+    assert_non_null(header(&r, "Content-Type", v, sizeof(v)));
+    assert_non_null(strstr(v, "application/json"));
+    reply_free(&r);
+}
+
+static void
+test_auth_required(void **state)
+{
+    struct reply r;
+
+    (void)state;
+    send_request(&r, NULL, "GET", "/api/v1/people", NULL, NULL);
+    expect_error(&r, 401, "unauthenticated");
+    expect_security_headers(&r);
+    reply_free(&r);
+    send_request(&r, NULL, "GET", "/api/v1/catalog/programs", NULL,
+                 "Authorization: Bearer brd_notarealtokennotarealtokennotarealtokenxxx", NULL);
+    expect_error(&r, 401, "unauthenticated");
+    reply_free(&r);
+    send_request(&r, NULL, "GET", "/api/v1/people/1", NULL,
+                 "Authorization: Basic dXNlcjpwdw==", NULL);
+    expect_error(&r, 401, "unauthenticated");
+    reply_free(&r);
+    send_request(&r, NULL, "GET", "/api/v1/people", NULL,
+                 "Cookie: braid_session=brd_forgedforgedforgedforgedforgedforgedforged", NULL);
+    expect_error(&r, 401, "unauthenticated");
+    reply_free(&r);
+    /* Nothing was written by the refused write. */
+    send_request(&r, NULL, "POST", "/api/v1/people",
+                 "{\"first_name\":\"No\",\"last_name\":\"Auth\",\"birth_date\":\"1990-01-01\","
+                 "\"sex\":\"male\"}",
+                 NULL);
+    expect_error(&r, 401, "unauthenticated");
+    reply_free(&r);
+    GET(&r, "/api/v1/people?name=Auth,%20No");
+    expect_status(&r, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 0);
+    reply_free(&r);
+}
+
+static void
+test_bearer_token(void **state)
+{
+    struct reply r;
+
+    (void)state;
+    GET(&r, "/api/v1/catalog/programs");
+    expect_status(&r, 200);
+    json_t *programs = json_object_get(r.json, "programs");
+    assert_true(json_array_size(programs) > 0);
+    assert_true(json_is_string(json_object_get(json_array_get(programs, 0), "code")));
+    reply_free(&r);
+    GET(&r, "/api/v1/catalog/services");
+    expect_status(&r, 200);
+    assert_true(json_array_size(json_object_get(r.json, "services")) > 0);
+    reply_free(&r);
+    GET(&r, "/api/v1/session");
+    expect_status(&r, 200);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "user"), "email")), STAFF_EMAIL);
+    assert_null(json_object_get(r.json, "csrf_token"));
+    reply_free(&r);
+}
+
+static void
+test_sign_in_and_out(void **state)
+{
+    struct reply r;
+    struct login login;
+    char v[256];
+    const char *person = "{\"first_name\":\"Cookie\",\"last_name\":\"Signin\","
+                         "\"birth_date\":\"1985-05-05\",\"sex\":\"male\"}";
+
+    (void)state;
+    sign_in(&r, STAFF_EMAIL, PASSWORD, NULL, &login);
+    expect_status(&r, 200);
+    assert_non_null(header(&r, "Set-Cookie", v, sizeof(v)));
+    assert_true(strncmp(v, "braid_session=brd_", 18) == 0);
+    assert_non_null(strstr(v, "HttpOnly"));
+    assert_non_null(strstr(v, "SameSite=Strict"));
+    assert_non_null(strstr(v, "Path=/"));
+    json_t *user = json_object_get(r.json, "user");
+    assert_string_equal(json_string_value(json_object_get(user, "email")), STAFF_EMAIL);
+    assert_string_equal(json_string_value(json_object_get(user, "role")), "case_manager");
+    assert_null(json_object_get(user, "password_hash"));
+    expect_security_headers(&r);
+    reply_free(&r);
+
+    /* Reads need only the cookie. */
+    send_request(&r, NULL, "GET", "/api/v1/people?limit=1", NULL, login.cookie, NULL);
+    expect_status(&r, 200);
+    reply_free(&r);
+    send_request(&r, NULL, "GET", "/api/v1/session", NULL, login.cookie, NULL);
+    expect_status(&r, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "csrf_token")), login.csrf + 14);
+    reply_free(&r);
+
+    /* Writes need the CSRF token too, and a refused write writes nothing. */
+    send_request(&r, NULL, "POST", "/api/v1/people", person, login.cookie, NULL);
+    expect_error(&r, 403, "forbidden");
+    reply_free(&r);
+    send_request(&r, NULL, "POST", "/api/v1/people", person, login.cookie,
+                 "X-CSRF-Token: brd_wrongwrongwrongwrongwrongwrongwrongwrongwro", NULL);
+    expect_error(&r, 403, "forbidden");
+    reply_free(&r);
+    GET(&r, "/api/v1/people?name=Signin");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 0);
+    reply_free(&r);
+    send_request(&r, NULL, "POST", "/api/v1/people", person, login.cookie, login.csrf, NULL);
+    expect_status(&r, 201);
+    reply_free(&r);
+
+    /* Signing out is a write as well. */
+    send_request(&r, NULL, "DELETE", "/api/v1/session", NULL, login.cookie, NULL);
+    expect_error(&r, 403, "forbidden");
+    reply_free(&r);
+    send_request(&r, NULL, "DELETE", "/api/v1/session", NULL, login.cookie, login.csrf, NULL);
+    expect_status(&r, 204);
+    assert_non_null(header(&r, "Set-Cookie", v, sizeof(v)));
+    assert_non_null(strstr(v, "Max-Age=0"));
+    reply_free(&r);
+    send_request(&r, NULL, "GET", "/api/v1/people", NULL, login.cookie, NULL);
+    expect_error(&r, 401, "unauthenticated");
+    reply_free(&r);
+    /* An API token has no session to end. */
+    send_request(&r, NULL, "DELETE", "/api/v1/session", NULL, S.bearer, NULL);
+    expect_error(&r, 400, "validation_failed");
+    reply_free(&r);
+}
+
+static void
+test_sign_in_refused(void **state)
+{
+    struct reply r, unknown;
+
+    (void)state;
+    sign_in(&r, STAFF_EMAIL, "not the password at all", NULL, NULL);
+    expect_error(&r, 401, "unauthenticated");
+    assert_null(strstr(r.headers, "Set-Cookie"));
+    /* An unknown account gets the very same answer. */
+    sign_in(&unknown, "nobody@braid.test", "not the password at all", NULL, NULL);
+    expect_error(&unknown, 401, "unauthenticated");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "message")),
+        json_string_value(json_object_get(json_object_get(unknown.json, "error"), "message")));
+    reply_free(&r);
+    reply_free(&unknown);
+    send_request(&r, NULL, "POST", "/api/v1/session", "{\"mail\":\"x\"}", NULL);
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "email");
+    expect_field(&r, "password");
+    expect_field(&r, "mail");
+    reply_free(&r);
+    /* The good password still works: one failure is not a lock-out. */
+    sign_in(&r, STAFF_EMAIL, PASSWORD, NULL, NULL);
+    expect_status(&r, 200);
+    reply_free(&r);
+}
+
+static void
+test_sign_in_limited_per_account(void **state)
+{
+    struct reply r;
+    char v[32];
+
+    (void)state;
+    for (int i = 0; i < 5; i++) {
+        sign_in(&r, LOCKED_EMAIL, "wrong password number", "127.0.0.2", NULL);
+        expect_error(&r, 401, "unauthenticated");
+        reply_free(&r);
+    }
+    /* Now even the right password is refused, from anywhere, until the window ends. */
+    sign_in(&r, LOCKED_EMAIL, PASSWORD, "127.0.0.2", NULL);
+    expect_error(&r, 429, "too_many_attempts");
+    assert_non_null(header(&r, "Retry-After", v, sizeof(v)));
+    long wait = strtol(v, NULL, 10);
+    assert_true(wait > 0 && wait <= 15 * 60);
+    reply_free(&r);
+    sign_in(&r, LOCKED_EMAIL, PASSWORD, "127.0.0.1", NULL);
+    expect_error(&r, 429, "too_many_attempts");
+    reply_free(&r);
+    /* Another account from the same address is not held up by it. */
+    sign_in(&r, STAFF_EMAIL, PASSWORD, "127.0.0.2", NULL);
+    expect_status(&r, 200);
+    reply_free(&r);
+}
+
+static void
+test_sign_in_limited_per_address(void **state)
+{
+    struct reply r;
+    char email[64];
+
+    (void)state;
+    /* Guessing across many accounts from one address trips the address's limit (20). */
+    for (int i = 0; i < 20; i++) {
+        snprintf(email, sizeof(email), "guess%d@braid.test", i);
+        sign_in(&r, email, "wrong password number", "127.0.0.3", NULL);
+        expect_error(&r, 401, "unauthenticated");
+        reply_free(&r);
+    }
+    sign_in(&r, SHARED_EMAIL, PASSWORD, "127.0.0.3", NULL);
+    expect_error(&r, 429, "too_many_attempts");
+    reply_free(&r);
+    /* The account itself is fine from elsewhere. */
+    sign_in(&r, SHARED_EMAIL, PASSWORD, "127.0.0.1", NULL);
+    expect_status(&r, 200);
+    reply_free(&r);
+}
+
+static void
+test_not_found_and_method_not_allowed(void **state)
+{
+    struct reply r;
+    char v[64];
+
+    (void)state;
+    GET(&r, "/api/v1/nothing-here");
+    expect_error(&r, 404, "not_found");
+    expect_security_headers(&r);
+    reply_free(&r);
+    GET(&r, "/api/v1/people/abc");
+    expect_error(&r, 404, "not_found");
+    reply_free(&r);
+    GET(&r, "/api/v1/people/-1");
+    expect_error(&r, 404, "not_found");
+    reply_free(&r);
+    GET(&r, "/api/v1/people/99999999");
+    expect_error(&r, 404, "not_found");
+    reply_free(&r);
+    send_request(&r, NULL, "DELETE", "/api/v1/people", NULL, S.bearer, NULL);
+    expect_error(&r, 405, "method_not_allowed");
+    assert_non_null(header(&r, "Allow", v, sizeof(v)));
+    assert_non_null(strstr(v, "GET"));
+    assert_non_null(strstr(v, "POST"));
+    reply_free(&r);
+    send_request(&r, NULL, "PUT", "/api/v1/people/1", "{}", S.bearer, NULL);
+    expect_error(&r, 405, "method_not_allowed");
+    assert_non_null(header(&r, "Allow", v, sizeof(v)));
+    assert_non_null(strstr(v, "PATCH"));
+    reply_free(&r);
+    send_request(&r, NULL, "POST", "/api/v1/healthz", "{}", NULL);
+    expect_error(&r, 405, "method_not_allowed");
+    reply_free(&r);
+}
+
+static void
+test_body_too_large(void **state)
+{
+    struct reply r;
+    size_t len = (size_t)2 << 20;
+    char *big = xmalloc(len + 1);
+
+    (void)state;
+    memset(big, ' ', len);
+    big[0] = '{';
+    big[len - 1] = '}';
+    big[len] = '\0';
+    send_bytes(&r, "POST", "/api/v1/people", big, len, S.bearer, NULL);
+    expect_error(&r, 413, "too_large");
+    expect_security_headers(&r);
+    reply_free(&r);
+    send_bytes(&r, "PATCH", "/api/v1/people/1", big, len, S.bearer, "If-Match: \"1\"", NULL);
+    expect_error(&r, 413, "too_large");
+    reply_free(&r);
+    /* Without Expect: 100-continue the body is already on its way: still refused. */
+    send_bytes(&r, "POST", "/api/v1/people", big, len, S.bearer, "Expect:", NULL);
+    expect_error(&r, 413, "too_large");
+    reply_free(&r);
+    /* With no declared size (chunked), the server stops reading at the cap: it answers 413
+     * when it can, else it drops the connection; either way nothing is stored. */
+    send_bytes(&r, "POST", "/api/v1/people", big, len, S.bearer, "Transfer-Encoding: chunked",
+               NULL);
+    if (r.status != 413 && r.status >= 0)
+        fail_msg("a chunked body over the cap got HTTP %ld", r.status);
+    reply_free(&r);
+    free(big);
+}
+
+static void
+test_unsupported_media_type(void **state)
+{
+    struct reply r;
+    const char *person = "{\"first_name\":\"Media\",\"last_name\":\"Type\","
+                         "\"birth_date\":\"1970-07-07\",\"sex\":\"other\"}";
+
+    (void)state;
+    send_request(&r, NULL, "POST", "/api/v1/people", person, S.bearer, "Content-Type: text/plain",
+                 NULL);
+    expect_error(&r, 415, "unsupported_media_type");
+    reply_free(&r);
+    send_request(&r, NULL, "POST", "/api/v1/people", "first_name=Media", S.bearer,
+                 "Content-Type: application/x-www-form-urlencoded", NULL);
+    expect_error(&r, 415, "unsupported_media_type");
+    reply_free(&r);
+    send_request(&r, NULL, "POST", "/api/v1/people", person, S.bearer,
+                 "Content-Type: application/json; charset=latin1", NULL);
+    expect_error(&r, 415, "unsupported_media_type");
+    reply_free(&r);
+    send_request(&r, NULL, "POST", "/api/v1/people", person, S.bearer,
+                 "Content-Type: application/json; charset=UTF-8", NULL);
+    expect_status(&r, 201);
+    reply_free(&r);
+}
+
+static void
+test_malformed_json(void **state)
+{
+    struct reply r;
+
+    (void)state;
+    POST(&r, "/api/v1/people", "{\"first_name\": \"Bad\",");
+    expect_error(&r, 400, "parse_error");
+    expect_field(&r, "body");
+    reply_free(&r);
+    send_bytes(&r, "POST", "/api/v1/people", "{\"first_name\":\"\xff\xfe\"}", 19, S.bearer, NULL);
+    expect_error(&r, 400, "parse_error");
+    expect_field(&r, "body");
+    assert_non_null(strstr(r.body, "UTF-8"));
+    reply_free(&r);
+    POST(&r, "/api/v1/people", "[1, 2]");
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "body");
+    reply_free(&r);
+    POST(&r, "/api/v1/people", "{\"a\": 1, \"a\": 2}");
+    expect_error(&r, 400, "parse_error");
+    reply_free(&r);
+    /* Every bad field is named at once. */
+    POST(&r, "/api/v1/people",
+         "{\"first_name\":\"\",\"birth_date\":\"1990-13-01\",\"sex\":\"x\",\"veteran\":\"yes\","
+         "\"favourite_colour\":\"blue\",\"ssn\":\"000-00-0000\",\"id\":7}");
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "first_name");
+    expect_field(&r, "last_name");
+    expect_field(&r, "birth_date");
+    expect_field(&r, "sex");
+    expect_field(&r, "veteran");
+    expect_field(&r, "favourite_colour");
+    expect_field(&r, "id");
+    assert_null(strstr(r.body, "000-00-0000"));
+    reply_free(&r);
+    POST(&r, "/api/v1/people",
+         "{\"first_name\":\"Bad\",\"last_name\":\"Ssn\",\"birth_date\":\"1990-01-01\","
+         "\"sex\":\"male\",\"ssn\":\"666-12-3456\"}");
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "ssn");
+    assert_null(strstr(r.body, "666-12-3456"));
+    reply_free(&r);
+    GET(&r, "/api/v1/people?name=Ssn");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 0);
+    reply_free(&r);
+}
+
+static void
+test_register_read_change(void **state)
+{
+    struct reply r;
+    char path[64], v[64];
+
+    (void)state;
+    register_person(&r, "Maria", "Versioned", "1988-03-14", "\"ssn\":\"123-45-6789\"");
+    expect_status(&r, 201);
+    int64_t id = json_id(&r);
+    assert_non_null(header(&r, "ETag", v, sizeof(v)));
+    assert_string_equal(v, "\"1\"");
+    assert_non_null(header(&r, "Location", v, sizeof(v)));
+    snprintf(path, sizeof(path), "/api/v1/people/%lld", (long long)id);
+    assert_string_equal(v, path);
+    assert_string_equal(json_string_value(json_object_get(r.json, "ssn_last4")), "6789");
+    assert_null(json_object_get(r.json, "ssn"));
+    assert_null(strstr(r.body, "123-45-6789"));
+    assert_null(strstr(r.body, "123456789"));
+    assert_true(json_is_array(json_object_get(r.json, "possible_duplicates")));
+    reply_free(&r);
+
+    /* A second registration with the same SSN is flagged as a likely duplicate. */
+    register_person(&r, "Mary", "Versioned", "1988-03-14", "\"ssn\":\"123456789\"");
+    expect_status(&r, 201);
+    json_t *dups = json_object_get(r.json, "possible_duplicates");
+    assert_int_equal(json_array_size(dups), 1);
+    assert_int_equal(json_integer_value(json_array_get(dups, 0)), id);
+    reply_free(&r);
+
+    GET(&r, path);
+    expect_status(&r, 200);
+    assert_non_null(header(&r, "ETag", v, sizeof(v)));
+    assert_string_equal(v, "\"1\"");
+    assert_string_equal(json_string_value(json_object_get(r.json, "first_name")), "Maria");
+    assert_string_equal(json_string_value(json_object_get(r.json, "birth_date")), "1988-03-14");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 1);
+    assert_null(strstr(r.body, "123-45-6789"));
+    reply_free(&r);
+
+    const char *change = "{\"veteran\":true,\"first_name\":\"María\"}";
+    send_request(&r, NULL, "PATCH", path, change, S.bearer, NULL);
+    expect_error(&r, 428, "precondition_required");
+    reply_free(&r);
+    send_request(&r, NULL, "PATCH", path, change, S.bearer, "If-Match: \"0\"", NULL);
+    expect_error(&r, 412, "stale_version");
+    reply_free(&r);
+    send_request(&r, NULL, "PATCH", path, change, S.bearer, "If-Match: soon", NULL);
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "If-Match");
+    reply_free(&r);
+    send_request(&r, NULL, "PATCH", path, "{\"birth_date\":\"not a date\",\"shoe\":1}", S.bearer,
+                 "If-Match: \"1\"", NULL);
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "shoe");
+    reply_free(&r);
+    send_request(&r, NULL, "PATCH", path, "{\"birth_date\":\"not a date\"}", S.bearer,
+                 "If-Match: \"1\"", NULL);
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "birth_date");
+    reply_free(&r);
+
+    send_request(&r, NULL, "PATCH", path, change, S.bearer, "If-Match: \"1\"", NULL);
+    expect_status(&r, 200);
+    assert_non_null(header(&r, "ETag", v, sizeof(v)));
+    assert_string_equal(v, "\"2\"");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 2);
+    assert_true(json_is_true(json_object_get(r.json, "veteran")));
+    assert_string_equal(json_string_value(json_object_get(r.json, "first_name")), "María");
+    assert_string_equal(json_string_value(json_object_get(r.json, "ssn_last4")), "6789");
+    reply_free(&r);
+
+    /* The writer who read version 1 is refused, not merged. */
+    send_request(&r, NULL, "PATCH", path, "{\"last_name\":\"Lost\"}", S.bearer, "If-Match: \"1\"",
+                 NULL);
+    expect_error(&r, 412, "stale_version");
+    reply_free(&r);
+    /* null clears a fact. */
+    send_request(&r, NULL, "PATCH", path, "{\"veteran\":null}", S.bearer, "If-Match: \"2\"", NULL);
+    expect_status(&r, 200);
+    assert_true(json_is_null(json_object_get(r.json, "veteran")));
+    reply_free(&r);
+    GET(&r, path);
+    assert_string_equal(json_string_value(json_object_get(r.json, "last_name")), "Versioned");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 3);
+    assert_non_null(header(&r, "ETag", v, sizeof(v)));
+    assert_string_equal(v, "\"3\"");
+    reply_free(&r);
+}
+
+static void
+test_idempotency_key(void **state)
+{
+    struct reply first, again, other;
+    const char *body = "{\"first_name\":\"Once\",\"last_name\":\"Idempotent\","
+                       "\"birth_date\":\"1979-09-09\",\"sex\":\"male\"}";
+    char v[32];
+
+    (void)state;
+    send_request(&first, NULL, "POST", "/api/v1/people", body, S.bearer,
+                 "Idempotency-Key: 5d1c7e4e-retry-1", NULL);
+    expect_status(&first, 201);
+    send_request(&again, NULL, "POST", "/api/v1/people", body, S.bearer,
+                 "Idempotency-Key: 5d1c7e4e-retry-1", NULL);
+    expect_status(&again, 201);
+    assert_int_equal(json_id(&again), json_id(&first));
+    assert_string_equal(again.body, first.body);
+    assert_non_null(header(&again, "Idempotent-Replayed", v, sizeof(v)));
+    reply_free(&again);
+
+    /* The same key for another request is refused. */
+    send_request(&other, NULL, "POST", "/api/v1/people",
+                 "{\"first_name\":\"Twice\",\"last_name\":\"Idempotent\","
+                 "\"birth_date\":\"1979-09-09\",\"sex\":\"male\"}",
+                 S.bearer, "Idempotency-Key: 5d1c7e4e-retry-1", NULL);
+    expect_error(&other, 409, "conflict");
+    reply_free(&other);
+    GET(&other, "/api/v1/people?name=Idempotent");
+    assert_int_equal(json_integer_value(json_object_get(other.json, "total")), 1);
+    reply_free(&other);
+
+    /* A failed request does not keep its key: fixed, the retry creates. */
+    send_request(&other, NULL, "POST", "/api/v1/people", "{\"first_name\":\"Fixed\"}", S.bearer,
+                 "Idempotency-Key: 5d1c7e4e-retry-2", NULL);
+    expect_error(&other, 400, "validation_failed");
+    reply_free(&other);
+    send_request(&other, NULL, "POST", "/api/v1/people",
+                 "{\"first_name\":\"Fixed\",\"last_name\":\"Idempotent\","
+                 "\"birth_date\":\"1979-09-10\",\"sex\":\"male\"}",
+                 S.bearer, "Idempotency-Key: 5d1c7e4e-retry-2", NULL);
+    expect_status(&other, 201);
+    assert_true(json_id(&other) != json_id(&first));
+    reply_free(&other);
+    send_request(&other, NULL, "POST", "/api/v1/people", body, S.bearer,
+                 "Idempotency-Key: has a space", NULL);
+    expect_error(&other, 400, "validation_failed");
+    expect_field(&other, "Idempotency-Key");
+    reply_free(&other);
+    reply_free(&first);
+}
+
+static void
+test_search_pagination(void **state)
+{
+    static const char *const firsts[] = {"Ada", "Bea", "Cai", "Dov", "Eli", "Fay", "Gus"};
+    struct reply r;
+    int64_t seen[7];
+
+    (void)state;
+    for (int i = 0; i < 7; i++) {
+        char extra[64];
+        snprintf(extra, sizeof(extra), "\"ssn\":\"21%d-45-%04d\"", i, 4000 + i);
+        register_person(&r, firsts[i], "Paginate", i < 3 ? "1999-12-31" : "2000-01-01", extra);
+        expect_status(&r, 201);
+        reply_free(&r);
+    }
+    GET(&r, "/api/v1/people?name=pagin&limit=3");
+    expect_status(&r, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 7);
+    assert_int_equal(json_array_size(json_object_get(r.json, "people")), 3);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "next_offset")), 3);
+    for (int i = 0; i < 3; i++)
+        seen[i] = json_integer_value(
+            json_object_get(json_array_get(json_object_get(r.json, "people"), (size_t)i), "id"));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(r.json, "people"), 0), "first_name")),
+                        "Ada");
+    reply_free(&r);
+    GET(&r, "/api/v1/people?name=PAGINATE&limit=3&offset=3");
+    assert_int_equal(json_array_size(json_object_get(r.json, "people")), 3);
+    for (int i = 0; i < 3; i++) {
+        seen[3 + i] = json_integer_value(
+            json_object_get(json_array_get(json_object_get(r.json, "people"), (size_t)i), "id"));
+        for (int k = 0; k < 3; k++)
+            assert_true(seen[3 + i] != seen[k]);
+    }
+    reply_free(&r);
+    GET(&r, "/api/v1/people?name=Paginate&limit=3&offset=6");
+    assert_int_equal(json_array_size(json_object_get(r.json, "people")), 1);
+    assert_true(json_is_null(json_object_get(r.json, "next_offset")));
+    reply_free(&r);
+    GET(&r, "/api/v1/people?name=Paginate,%20c");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 1);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(r.json, "people"), 0), "first_name")),
+                        "Cai");
+    reply_free(&r);
+    GET(&r, "/api/v1/people?name=Paginate&birth_date=1999-12-31");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 3);
+    reply_free(&r);
+    GET(&r, "/api/v1/people?ssn_last4=4005");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 1);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(r.json, "people"), 0), "first_name")),
+                        "Fay");
+    reply_free(&r);
+    GET(&r, "/api/v1/people?birth_date=2000-01-01&limit=100");
+    assert_true(json_integer_value(json_object_get(r.json, "total")) >= 4);
+    reply_free(&r);
+    GET(&r, "/api/v1/people?limit=2");
+    assert_int_equal(json_array_size(json_object_get(r.json, "people")), 2);
+    assert_true(json_integer_value(json_object_get(r.json, "total")) > 30);
+    reply_free(&r);
+
+    GET(&r, "/api/v1/people?limit=101");
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "limit");
+    reply_free(&r);
+    GET(&r, "/api/v1/people?limit=ten&offset=-1&birth_date=yesterday&ssn_last4=12&colour=red");
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "limit");
+    expect_field(&r, "offset");
+    expect_field(&r, "birth_date");
+    expect_field(&r, "ssn_last4");
+    expect_field(&r, "colour");
+    reply_free(&r);
+}
+
+/* Each line of `braid exits --db` by its id. */
+static json_t *
+exits_by_id(void)
+{
+    const char *args[] = {"exits", "--db", S.db, "--as-of", TODAY, NULL};
+    char *out = NULL;
+    json_t *all = json_object();
+
+    assert_int_equal(run_braid(args, NULL, &out), 0);
+    for (char *line = out; *line != '\0';) {
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        json_t *value = json_loadb(line, (size_t)(nl - line), 0, NULL);
+        assert_non_null(value);
+        json_object_set_new(all, json_string_value(json_object_get(value, "id")), value);
+        line = nl + 1;
+    }
+    free(out);
+    return all;
+}
+
+static void
+test_exit_determination(void **state)
+{
+    struct reply r, person;
+    char path[96];
+    int with_periods = 0;
+
+    (void)state;
+    json_t *expected = exits_by_id();
+    /* The demo's people have history: each answer is exactly the line braid exits prints. */
+    for (int id = 1; id <= 30; id++) {
+        snprintf(path, sizeof(path), "/api/v1/people/%d", id);
+        GET(&person, path);
+        expect_status(&person, 200);
+        const char *bundle_id = json_string_value(json_object_get(person.json, "bundle_id"));
+        assert_non_null(bundle_id);
+        snprintf(path, sizeof(path), "/api/v1/people/%d/exit?as_of=" TODAY, id);
+        GET(&r, path);
+        expect_status(&r, 200);
+        json_t *line = json_object_get(expected, bundle_id);
+        assert_non_null(line);
+        if (!json_equal(r.json, line)) {
+            char *want = json_dumps(line, JSON_COMPACT);
+            fail_msg("person %d: the API says\n%s\nbut braid exits says\n%s", id, r.body, want);
+        }
+        with_periods += json_array_size(json_object_get(r.json, "periods")) > 0;
+        reply_free(&r);
+        reply_free(&person);
+    }
+    assert_true(with_periods > 0);
+    json_decref(expected);
+
+    GET(&r, "/api/v1/people/1/exit");
+    expect_status(&r, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "as_of")), TODAY);
+    reply_free(&r);
+    GET(&r, "/api/v1/people/1/exit?as_of=2026-02-30");
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "as_of");
+    reply_free(&r);
+    GET(&r, "/api/v1/people/99999999/exit");
+    expect_error(&r, 404, "not_found");
+    reply_free(&r);
+}
+
+static void
+test_static_files(void **state)
+{
+    struct reply r;
+    char v[128];
+
+    (void)state;
+    send_request(&r, NULL, "GET", "/", NULL, NULL);
+    expect_status(&r, 200);
+    assert_non_null(header(&r, "Content-Type", v, sizeof(v)));
+    assert_non_null(strstr(v, "text/html"));
+    assert_non_null(strstr(r.body, "braid"));
+    expect_security_headers(&r);
+    reply_free(&r);
+    send_request(&r, NULL, "GET", "/index.html", NULL, NULL);
+    expect_status(&r, 200);
+    reply_free(&r);
+    send_request(&r, NULL, "HEAD", "/index.html", NULL, NULL);
+    expect_status(&r, 200);
+    reply_free(&r);
+    static const char *const escapes[] = {
+        "/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2fetc%2fpasswd", "/.hidden",
+        "/web/../index.html",      "//etc/passwd",
+        "/nothing.html",
+    };
+    for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
+        send_request(&r, NULL, "GET", escapes[i], NULL, NULL);
+        if (r.status != 404 && r.status != 400)
+            fail_msg("%s: expected 404, got %ld", escapes[i], r.status);
+        assert_null(strstr(r.body != NULL ? r.body : "", "root:"));
+        reply_free(&r);
+    }
+    send_request(&r, NULL, "POST", "/index.html", "{}", NULL);
+    expect_error(&r, 405, "method_not_allowed");
+    reply_free(&r);
+}
+
+struct worker {
+    int index;
+    long status[CONCURRENT_EACH];
+    int64_t id[CONCURRENT_EACH];
+    int64_t replay_id[CONCURRENT_EACH];
+};
+
+static void *
+register_many(void *arg)
+{
+    struct worker *w = arg;
+    CURL *h = curl_easy_init();
+    char body[256], key[96];
+    struct reply r;
+
+    for (int i = 0; i < CONCURRENT_EACH; i++) {
+        snprintf(body, sizeof(body),
+                 "{\"first_name\":\"T%02d N%02d\",\"last_name\":\"Concurrent\","
+                 "\"birth_date\":\"1980-01-01\",\"sex\":\"other\"}",
+                 w->index, i);
+        snprintf(key, sizeof(key), "Idempotency-Key: concurrent-%d-%d", w->index, i);
+        send_request(&r, h, "POST", "/api/v1/people", body, S.bearer, key, NULL);
+        w->status[i] = r.status;
+        w->id[i] = json_integer_value(json_object_get(r.json, "id"));
+        reply_free(&r);
+        /* Every fifth one is retried, as a client does after a timeout. */
+        if (i % 5 == 0) {
+            send_request(&r, h, "POST", "/api/v1/people", body, S.bearer, key, NULL);
+            w->replay_id[i] = json_integer_value(json_object_get(r.json, "id"));
+            reply_free(&r);
+        }
+    }
+    curl_easy_cleanup(h);
+    return NULL;
+}
+
+static int
+compare_ids(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void
+test_concurrent_registrations(void **state)
+{
+    struct worker *workers = xcalloc(CONCURRENT_THREADS, sizeof(*workers));
+    pthread_t threads[CONCURRENT_THREADS];
+    int64_t *ids = xcalloc(CONCURRENT_THREADS * CONCURRENT_EACH, sizeof(*ids));
+    size_t n = 0;
+    struct reply r;
+
+    (void)state;
+    double start = now_ms();
+    for (int t = 0; t < CONCURRENT_THREADS; t++) {
+        workers[t].index = t;
+        assert_int_equal(pthread_create(&threads[t], NULL, register_many, &workers[t]), 0);
+    }
+    for (int t = 0; t < CONCURRENT_THREADS; t++)
+        assert_int_equal(pthread_join(threads[t], NULL), 0);
+    double elapsed = now_ms() - start;
+    for (int t = 0; t < CONCURRENT_THREADS; t++) {
+        for (int i = 0; i < CONCURRENT_EACH; i++) {
+            if (workers[t].status[i] != 201)
+                fail_msg("thread %d request %d: HTTP %ld", t, i, workers[t].status[i]);
+            if (i % 5 == 0)
+                assert_int_equal(workers[t].replay_id[i], workers[t].id[i]);
+            ids[n++] = workers[t].id[i];
+        }
+    }
+    qsort(ids, n, sizeof(*ids), compare_ids);
+    for (size_t i = 1; i < n; i++)
+        assert_true(ids[i] != ids[i - 1]);
+    GET(&r, "/api/v1/people?name=Concurrent&limit=1");
+    expect_status(&r, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")),
+                     CONCURRENT_THREADS * CONCURRENT_EACH);
+    reply_free(&r);
+    printf("[ INFO     ] %d threads x %d registrations (+%d retries): %.0f ms\n",
+           CONCURRENT_THREADS, CONCURRENT_EACH, CONCURRENT_THREADS * CONCURRENT_EACH / 5, elapsed);
+    free(ids);
+    free(workers);
+}
+
+static int
+compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Not an assertion: a figure for the record (one keep-alive connection, sequential). */
+static void
+test_latency_get_person(void **state)
+{
+    double *ms = xcalloc(LATENCY_REQUESTS, sizeof(*ms));
+    CURL *h = curl_easy_init();
+    struct reply r;
+    double total = 0;
+
+    (void)state;
+    for (int i = 0; i < LATENCY_REQUESTS; i++) {
+        double start = now_ms();
+        send_request(&r, h, "GET", "/api/v1/people/1", NULL, S.bearer, NULL);
+        ms[i] = now_ms() - start;
+        total += ms[i];
+        expect_status(&r, 200);
+        reply_free(&r);
+    }
+    curl_easy_cleanup(h);
+    qsort(ms, LATENCY_REQUESTS, sizeof(*ms), compare_doubles);
+    printf("[ INFO     ] GET /api/v1/people/{id} x %d: mean %.3f ms, p50 %.3f ms, p99 %.3f ms\n",
+           LATENCY_REQUESTS, total / LATENCY_REQUESTS, ms[LATENCY_REQUESTS / 2],
+           ms[LATENCY_REQUESTS * 99 / 100]);
+    free(ms);
+}
+
+static void
+test_still_healthy(void **state)
+{
+    struct reply r;
+
+    (void)state;
+    send_request(&r, NULL, "GET", "/api/v1/healthz", NULL, NULL);
+    expect_status(&r, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "ok");
+    reply_free(&r);
+    assert_int_equal(kill(S.pid, 0), 0);
+}
+
+static void
+test_sigterm_exits_zero(void **state)
+{
+    int status = 0;
+    pid_t done = 0;
+
+    (void)state;
+    assert_int_equal(kill(S.pid, SIGTERM), 0);
+    for (double start = now_ms(); now_ms() - start < STOP_TIMEOUT_MS;) {
+        done = waitpid(S.pid, &status, WNOHANG);
+        if (done == S.pid)
+            break;
+        sleep_ms(POLL_MS);
+    }
+    if (done != S.pid)
+        fail_msg("braid serve did not stop within %d ms of SIGTERM", STOP_TIMEOUT_MS);
+    S.pid = 0;
+    char *log = read_file(S.log);
+    if (strstr(log, "runtime error") != NULL || strstr(log, "Sanitizer") != NULL)
+        fail_msg("braid reported a sanitizer error:\n%s", log);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("braid serve exited with %d:\n%s",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), log);
+    assert_non_null(strstr(log, "stopped"));
+    free(log);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_healthz),
+        cmocka_unit_test(test_auth_required),
+        cmocka_unit_test(test_bearer_token),
+        cmocka_unit_test(test_sign_in_and_out),
+        cmocka_unit_test(test_sign_in_refused),
+        cmocka_unit_test(test_sign_in_limited_per_account),
+        cmocka_unit_test(test_sign_in_limited_per_address),
+        cmocka_unit_test(test_not_found_and_method_not_allowed),
+        cmocka_unit_test(test_body_too_large),
+        cmocka_unit_test(test_unsupported_media_type),
+        cmocka_unit_test(test_malformed_json),
+        cmocka_unit_test(test_register_read_change),
+        cmocka_unit_test(test_idempotency_key),
+        cmocka_unit_test(test_search_pagination),
+        cmocka_unit_test(test_exit_determination),
+        cmocka_unit_test(test_static_files),
+        cmocka_unit_test(test_concurrent_registrations),
+        cmocka_unit_test(test_latency_get_person),
+        cmocka_unit_test(test_still_healthy),
+        cmocka_unit_test(test_sigterm_exits_zero),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
