@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/bundle.h"
+#include "app/records.h"
 #include "core/date.h"
 
 int
@@ -70,14 +71,10 @@ int
 app_person_get(struct app *app, const struct actor *actor, int64_t id, struct stored_person *person,
                struct br_error *err)
 {
-    int rc;
-
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
-        return rc;
-    rc = person_load(app, id, person, err);
-    if (rc == 0)
-        rc = audit(app, actor, id, "person.read", NULL, NULL, err);
-    return finish(app, rc, err);
+    bool sensitive_shown;
+    /* RULES.md §11: every reader gets the same view — access checked and audited, sensitive
+     * facts masked for roles that do not need them (records.c). */
+    return app_person_view(app, actor, id, person, &sensitive_shown, err);
 }
 
 int
