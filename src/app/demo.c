@@ -1484,7 +1484,7 @@ static const char *const note_tails[] = {
     " Will follow up by phone next week.",
     " Participant agreed to the next steps.",
     " Documents uploaded to the file.",
-    " Participant will bring pay stubs next visit.",
+    " Participant will bring pay statements next visit.",
     " Discussed barriers; none new.",
     " Reminded about the attendance requirement.",
 };

@@ -1,5 +1,5 @@
 /* errors.h — the one place where braid's error codes become HTTP statuses, and the one error
- * shape every failed request gets (ARCHITECTURE.md "Interfaces"):
+ * shape every failed request is answered with (ARCHITECTURE.md "Interfaces"):
  *   {"error": {"code": "validation_failed", "message": "...",
  *              "fields": [{"field": "birth_date", "problem": "..."}]}}
  * A 500 says only that something went wrong inside braid; its detail goes to the log. */
