@@ -34,8 +34,9 @@
 --   external_id | status | exit_date (L, once exited) | last_service_date (L) | soft_exit_on |
 --   held_by
 -- Indexes: only the schema's own (services_person, planned_gaps_person, the primary keys of
--- programs and service_codes); bench/run may add the covering index named in bench/README.md to
--- the bench copy and says so when it does.
+-- programs and service_codes).  A covering index on services (person_id, program, code,
+-- start_date, end_date, projected_end_date) makes it 10-15 % faster (bench/README.md); the
+-- figures do without it.
 WITH
 params AS (
     SELECT as_of AS d, unixepoch(as_of) / 86400 AS dn FROM temp.peer_params

@@ -22,6 +22,7 @@ static const char *const area_names[] = {
     [ACCESS_CONSENTS] = "consents",
     [ACCESS_SCREEN] = "eligibility_screen",
     [ACCESS_AUDIT_LOG] = "audit_log",
+    [ACCESS_CASE_FILE] = "case_file",
 };
 
 _Static_assert(sizeof(area_names) / sizeof(area_names[0]) == ACCESS_AREA_COUNT,
@@ -68,6 +69,7 @@ area_purpose(enum access_area area)
     switch (area) {
     case ACCESS_CASE_NOTES:
     case ACCESS_CONTACTS: /* contacts are documented in the case notes (seed 004) */
+    case ACCESS_CASE_FILE: /* so is every service (seed 003) */
         return CONSENT_CASE_NOTES;
     case ACCESS_ASSESSMENTS:
         return CONSENT_ASSESSMENTS;
@@ -145,8 +147,8 @@ decide_read(const struct access_basis *b, enum access_area area, struct access_d
             decide(d, true, "auditor", "auditors read the record and its audit log");
         return;
     case ACCESS_ROLE_ANALYST:
-        /* Aggregates and PIRL only: who the person is and what came of it. */
-        if (area == ACCESS_FACTS || area == ACCESS_OUTCOMES)
+        /* Aggregates and PIRL only: who the person is, what they took part in, what came of it. */
+        if (area == ACCESS_FACTS || area == ACCESS_OUTCOMES || area == ACCESS_CASE_FILE)
             decide(d, true, "analyst", "analysts read PIRL data");
         else
             decide(d, false, "role", "analysts do not see %s (aggregate and PIRL data only)", name);
@@ -167,6 +169,7 @@ decide_read(const struct access_basis *b, enum access_area area, struct access_d
     case ACCESS_PLANS:
     case ACCESS_REFERRALS:
     case ACCESS_CONTACTS:
+    case ACCESS_CASE_FILE:
         decide_shared(b, area, staff, d);
         return;
     case ACCESS_FACTS:
@@ -237,6 +240,15 @@ decide_write(const struct access_basis *b, enum access_area area, struct access_
             return;
         }
         decide_shared(b, area, staff, d);
+        return;
+    case ACCESS_CASE_FILE:
+        /* No wrong door: case managers and supervisors of any agency enrol and serve (which
+         * makes theirs a serving agency).  Partner staff need the person's consent, because the
+         * answer to a change is the group's exit clock, built from every partner's services. */
+        if (staff)
+            decide(d, true, "role", "staff record their own work");
+        else
+            decide_shared(b, area, staff, d);
         return;
     case ACCESS_OUTCOMES:
     case ACCESS_CONSENTS:

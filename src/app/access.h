@@ -52,6 +52,10 @@ enum access_area {
     ACCESS_CONSENTS,
     ACCESS_SCREEN, /* the eligibility screen, which reads sensitive facts */
     ACCESS_AUDIT_LOG,
+    /* The case file: enrollments, services, planned gaps and exits.  Read as case notes are
+     * (each service is documented by its case note, seed 003); written by any agency's case
+     * managers and supervisors (no wrong door), by partner staff under consent. */
+    ACCESS_CASE_FILE,
     ACCESS_AREA_COUNT,
 };
 
@@ -83,7 +87,7 @@ struct access_decision {
 enum access_role access_role_of(const struct actor *actor);
 
 /* "case_notes", "assessments", "plans", "referrals", "contacts", "facts", "sensitive_facts",
- * "ssn", "outcomes", "consents", "eligibility_screen", "audit_log". */
+ * "ssn", "outcomes", "consents", "eligibility_screen", "audit_log", "case_file". */
 const char *access_area_name(enum access_area area);
 
 /* Decides, from the basis alone (pure).  This function can't fail. */

@@ -230,6 +230,11 @@ app_sync_exits(struct app *app, int64_t person_id, const struct exit_result *res
             const struct exit_period *p = &result->periods[k];
             still = p->status == EXIT_STATUS_EXITED && p->program == r->program &&
                     p->period == r->period && p->exit_on == r->exit_on;
+            /* A manual exit (run_id 0, manual_exit.h) stands before its soft-exit day as long
+             * as nothing qualifying came after its exit date: the period's L is still it. */
+            still = still || (r->run_id == 0 && p->status == EXIT_STATUS_ACTIVE &&
+                              p->program == r->program && p->period == r->period &&
+                              p->last_service_on == r->exit_on);
         }
         if (still) {
             i++;
@@ -365,6 +370,22 @@ finish(struct app *app, int rc, struct br_error *err)
     return rc;
 }
 
+/* Ends a use case that access_require refused before it wrote anything: the transaction holds
+ * only the refusal's audit entry, which is committed so that it stays on the record (RULES.md
+ * §11).  Any other failure rolls back as finish() does. */
+static int
+refused(struct app *app, int rc, struct br_error *err)
+{
+    struct br_error ignored;
+
+    if (rc != BR_EFORBIDDEN)
+        return finish(app, rc, err);
+    br_error_clear(&ignored);
+    if (app->store->ops->commit(app->store, &ignored) != 0)
+        app->store->ops->rollback(app->store);
+    return rc;
+}
+
 int
 app_register_person(struct app *app, const struct actor *actor, struct stored_person *person,
                     const char *ssn, int64_t *dups, size_t max_dups, size_t *n_dups,
@@ -421,6 +442,9 @@ app_determine_eligibility(struct app *app, const struct actor *actor, int64_t pe
         return rc;
     if ((rc = load_person(app, person_id, err)) != 0)
         goto out;
+    if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_WRITE, NULL, err)) !=
+        0)
+        return refused(app, rc, err);
     if ((rc = app->store->ops->enrollment_insert(app->store, person_id, enrollment, &app->catalog,
                                                  facts_json, actor->user_id, err)) != 0)
         goto out;
@@ -445,6 +469,9 @@ app_record_service(struct app *app, const struct actor *actor, int64_t person_id
         return rc;
     if ((rc = load_person(app, person_id, err)) != 0)
         goto out;
+    if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_WRITE, NULL, err)) !=
+        0)
+        return refused(app, rc, err);
     /* RULES.md §3: the new service is checked against the person's whole record. */
     person_record_add_service(&app->record, service);
     if ((rc = validate_item(app, "services", app->record.n_services - 1, err)) != 0)
@@ -473,6 +500,9 @@ app_close_service(struct app *app, const struct actor *actor, int64_t person_id,
         return rc;
     if ((rc = load_person(app, person_id, err)) != 0)
         goto out;
+    if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_WRITE, NULL, err)) !=
+        0)
+        return refused(app, rc, err);
     for (size_t i = 0; i < app->record.n_services && found == NULL; i++)
         if (app->record.services[i].id == service_id)
             found = &app->record.services[i];
@@ -511,6 +541,9 @@ app_record_gap(struct app *app, const struct actor *actor, int64_t person_id,
         return rc;
     if ((rc = load_person(app, person_id, err)) != 0)
         goto out;
+    if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_WRITE, NULL, err)) !=
+        0)
+        return refused(app, rc, err);
     /* RULES.md §5: length, reason and overlap with the person's other gaps. */
     person_record_add_gap(&app->record, gap);
     if ((rc = validate_item(app, "gaps", app->record.n_gaps - 1, err)) != 0)
@@ -548,7 +581,17 @@ app_write_note(struct app *app, const struct actor *actor, struct case_note *not
         goto out;
     if ((rc = access_require(app, actor, note->person_id, ACCESS_CASE_NOTES, ACCESS_WRITE, NULL,
                              err)) != 0)
+        return refused(app, rc, err);
+    /* A note documents one of this person's services, or none. */
+    bool service_known = note->service_id == 0;
+    for (size_t i = 0; i < app->record.n_services && !service_known; i++)
+        service_known = app->record.services[i].id == note->service_id;
+    if (!service_known) {
+        br_error_field(err, "service_id", "person %lld has no service %lld",
+                       (long long)note->person_id, (long long)note->service_id);
+        rc = br_error_set(err, BR_EINVAL, "the case note cannot be written");
         goto out;
+    }
     /* A note is its writer's: a confidential one stays within that agency (access.h). */
     if (access_role_of(actor) != ACCESS_ROLE_SYSTEM) {
         note->agency_id = actor->agency_id;
@@ -575,7 +618,7 @@ app_record_contact(struct app *app, const struct actor *actor, struct contact *c
         goto out;
     if ((rc = access_require(app, actor, contact->person_id, ACCESS_CONTACTS, ACCESS_WRITE, NULL,
                              err)) != 0)
-        goto out;
+        return refused(app, rc, err);
     if ((rc = app->store->ops->contact_insert(app->store, contact, err)) != 0)
         goto out;
     rc = audit(app, actor, contact->person_id, "contact.record", "contact", contact->id,

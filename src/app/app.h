@@ -56,6 +56,9 @@ int app_register_person(struct app *app, const struct actor *actor, struct store
                         const char *ssn, int64_t *dups, size_t max_dups, size_t *n_dups,
                         struct br_error *err);
 
+/* The four changes to a person's case file below need its write access (access.h
+ * ACCESS_CASE_FILE): BR_EFORBIDDEN, with the refusal audited and nothing else written. */
+
 /* Records an eligibility determination for a program, with a snapshot of the facts it used. */
 int app_determine_eligibility(struct app *app, const struct actor *actor, int64_t person_id,
                               struct enrollment *enrollment, const char *facts_json,
@@ -76,6 +79,8 @@ int app_record_gap(struct app *app, const struct actor *actor, int64_t person_id
                    struct planned_gap *gap, const char *services_after, const char *note_body,
                    struct br_error *err);
 
+/* A case note (about one of the person's services, or none: else BR_EINVAL on "service_id"), and
+ * a contact attempt.  Refusals are audited as the case file's are. */
 int app_write_note(struct app *app, const struct actor *actor, struct case_note *note,
                    struct br_error *err);
 int app_record_contact(struct app *app, const struct actor *actor, struct contact *contact,

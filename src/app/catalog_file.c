@@ -46,6 +46,7 @@ static const struct policy_setting policy_settings[] = {
     {"disengaged_days", offsetof(struct policy, disengaged_days), 1, 3650},
     {"plan_review_days", offsetof(struct policy, plan_review_days), 1, 3650},
     {"follow_up_months", offsetof(struct policy, follow_up_months), 1, 120},
+    {"follow_up_interval_months", offsetof(struct policy, follow_up_interval_months), 1, 120},
     {"assessment_current_days", offsetof(struct policy, assessment_current_days), 1, 3650},
 };
 
@@ -607,4 +608,18 @@ catalog_file_find(char *buf, size_t size)
     }
     path_format(buf, size, CATALOG_FILE_DEFAULT, "");
     return buf;
+}
+
+json_t *
+catalog_file_policy_json(const struct policy *policy)
+{
+    json_t *out = json_object();
+
+    for (size_t i = 0; i < POLICY_SETTING_COUNT; i++)
+        json_object_set_new(
+            out, policy_settings[i].name,
+            json_integer(*(const int *)((const char *)policy + policy_settings[i].offset)));
+    const char *open = open_service_policy_name(policy->open_service_past_projected_end);
+    json_object_set_new(out, POLICY_OPEN_SERVICE, json_string(open));
+    return out;
 }

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "core/catalog.h"
 #include "core/error.h"
 #include "core/policy.h"
@@ -44,5 +46,9 @@ int catalog_file_load(const char *path, struct catalog *catalog, struct policy *
  * the working directory.  A path that does not fit leaves buf empty, which then fails to open.
  * Returns buf. */
 const char *catalog_file_find(char *buf, size_t size);
+
+/* The policy settings as the file's "policy" object writes them: every one, by its own name.  A
+ * new object; this function can't fail. */
+json_t *catalog_file_policy_json(const struct policy *policy);
 
 #endif

@@ -611,9 +611,10 @@ out:
     return end(app, rc, wrote, err);
 }
 
-int
-app_sign_plan(struct app *app, const struct actor *actor, int64_t person_id, int64_t plan_id,
-              const char *signed_on, bool copy_given, struct br_error *err)
+/* The work of app_sign_plan and app_sign_plan_returning; out may be NULL. */
+static int
+sign_plan(struct app *app, const struct actor *actor, int64_t person_id, int64_t plan_id,
+          const char *signed_on, bool copy_given, struct case_plan *out, struct br_error *err)
 {
     struct stored_person person;
     struct person_plans plans = {0};
@@ -654,9 +655,27 @@ app_sign_plan(struct app *app, const struct actor *actor, int64_t person_id, int
                              json_pack("{s:o, s:b}", "signed_on", json_day(plan->signed_on),
                                        "copy_given", plan->copy_given),
                              err);
+    if (rc == 0 && out != NULL)
+        *out = *plan;
 out:
     app_person_plans_cleanup(&plans);
     return end(app, rc, wrote, err);
+}
+
+int
+app_sign_plan(struct app *app, const struct actor *actor, int64_t person_id, int64_t plan_id,
+              const char *signed_on, bool copy_given, struct br_error *err)
+{
+    return sign_plan(app, actor, person_id, plan_id, signed_on, copy_given, NULL, err);
+}
+
+int
+app_sign_plan_returning(struct app *app, const struct actor *actor, int64_t person_id,
+                        int64_t plan_id, const char *signed_on, bool copy_given,
+                        struct case_plan *out, struct br_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    return sign_plan(app, actor, person_id, plan_id, signed_on, copy_given, out, err);
 }
 
 int
@@ -712,9 +731,12 @@ out:
     return end(app, rc, wrote, err);
 }
 
-int
-app_close_goal(struct app *app, const struct actor *actor, int64_t person_id, int64_t goal_id,
-               const char *status, const char *closed_on, struct br_error *err)
+/* The work of app_close_goal (plan_id 0: the goal may be of any plan) and app_close_plan_goal;
+ * out may be NULL. */
+static int
+close_goal(struct app *app, const struct actor *actor, int64_t person_id, int64_t plan_id,
+           int64_t goal_id, const char *status, const char *closed_on, struct goal *out,
+           struct br_error *err)
 {
     struct stored_person person;
     struct person_plans plans = {0};
@@ -739,8 +761,13 @@ app_close_goal(struct app *app, const struct actor *actor, int64_t person_id, in
     if ((rc = plans_load(app, person_id, &plans, err)) != 0)
         goto out;
     for (size_t i = 0; i < plans.n_goals && goal == NULL; i++)
-        if (plans.goals[i].id == goal_id)
+        if (plans.goals[i].id == goal_id && (plan_id == 0 || plans.goals[i].plan_id == plan_id))
             goal = &plans.goals[i];
+    if (goal == NULL && plan_id != 0) {
+        rc = br_error_set(err, BR_ENOTFOUND, "plan %lld of person %lld has no goal %lld",
+                          (long long)plan_id, (long long)person_id, (long long)goal_id);
+        goto out;
+    }
     if (goal == NULL) {
         rc = br_error_set(err, BR_ENOTFOUND, "person %lld has no goal %lld", (long long)person_id,
                           (long long)goal_id);
@@ -767,9 +794,27 @@ app_close_goal(struct app *app, const struct actor *actor, int64_t person_id, in
                              json_pack("{s:s, s:o}", "status", goal_status_name(goal->status),
                                        "closed_on", json_day(goal->closed_on)),
                              err);
+    if (rc == 0 && out != NULL)
+        *out = *goal;
 out:
     app_person_plans_cleanup(&plans);
     return end(app, rc, wrote, err);
+}
+
+int
+app_close_goal(struct app *app, const struct actor *actor, int64_t person_id, int64_t goal_id,
+               const char *status, const char *closed_on, struct br_error *err)
+{
+    return close_goal(app, actor, person_id, 0, goal_id, status, closed_on, NULL, err);
+}
+
+int
+app_close_plan_goal(struct app *app, const struct actor *actor, int64_t person_id, int64_t plan_id,
+                    int64_t goal_id, const char *status, const char *closed_on, struct goal *out,
+                    struct br_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    return close_goal(app, actor, person_id, plan_id, goal_id, status, closed_on, out, err);
 }
 
 int
@@ -1266,6 +1311,15 @@ app_person_screen(struct app *app, const struct actor *actor, int64_t person_id,
                   struct eligibility_result *results, size_t max, size_t *n,
                   struct eligibility_priority *priority, struct br_error *err)
 {
+    return app_person_screen_on(app, actor, person_id, app->today, results, max, n, priority,
+                                err);
+}
+
+int
+app_person_screen_on(struct app *app, const struct actor *actor, int64_t person_id,
+                     int32_t as_of, struct eligibility_result *results, size_t max, size_t *n,
+                     struct eligibility_priority *priority, struct br_error *err)
+{
     struct stored_person person;
     struct eligibility_config config;
     int rc;
@@ -1278,7 +1332,7 @@ app_person_screen(struct app *app, const struct actor *actor, int64_t person_id,
     if ((rc = access_require(app, actor, person_id, ACCESS_SCREEN, ACCESS_READ, NULL, err)) != 0)
         goto out;
     eligibility_config_defaults(&config);
-    *n = eligibility_screen(&app->catalog, &config, &person.facts, app->today, results, max);
+    *n = eligibility_screen(&app->catalog, &config, &person.facts, as_of, results, max);
     eligibility_priority(&config, &person.facts, priority);
 out:
     return end(app, rc, false, err);

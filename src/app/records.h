@@ -115,6 +115,14 @@ int app_add_goal(struct app *app, const struct actor *actor, int64_t person_id, 
  * to today. */
 int app_close_goal(struct app *app, const struct actor *actor, int64_t person_id, int64_t goal_id,
                    const char *status, const char *closed_on, struct br_error *err);
+/* The same two as the API calls them, with out receiving the plan or the goal as stored after
+ * the change; a goal that is not of plan_id is BR_ENOTFOUND. */
+int app_sign_plan_returning(struct app *app, const struct actor *actor, int64_t person_id,
+                            int64_t plan_id, const char *signed_on, bool copy_given,
+                            struct case_plan *out, struct br_error *err);
+int app_close_plan_goal(struct app *app, const struct actor *actor, int64_t person_id,
+                        int64_t plan_id, int64_t goal_id, const char *status, const char *closed_on,
+                        struct goal *out, struct br_error *err);
 int app_review_plan(struct app *app, const struct actor *actor, int64_t person_id, int64_t plan_id,
                     const struct review_input *in, struct plan_review *out, struct br_error *err);
 int app_list_plans(struct app *app, const struct actor *actor, int64_t person_id,
@@ -214,6 +222,10 @@ int app_person_reveal_ssn(struct app *app, const struct actor *actor, int64_t pe
 int app_person_screen(struct app *app, const struct actor *actor, int64_t person_id,
                       struct eligibility_result *results, size_t max, size_t *n,
                       struct eligibility_priority *priority, struct br_error *err);
+/* The same screen as of another day (ages are counted on as_of); access is decided as of today. */
+int app_person_screen_on(struct app *app, const struct actor *actor, int64_t person_id,
+                         int32_t as_of, struct eligibility_result *results, size_t max, size_t *n,
+                         struct eligibility_priority *priority, struct br_error *err);
 
 /* The person's latest max audit entries (0: all), oldest first: auditors only. */
 int app_person_audit(struct app *app, const struct actor *actor, int64_t person_id, size_t max,

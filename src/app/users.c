@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/admin.h"
+
 static const char *const roles[] = {
     "case_manager", "supervisor", "partner_staff", "analyst", "auditor", "admin",
 };
@@ -66,6 +68,8 @@ app_agency_add(struct app *app, const struct actor *actor, const char *code, con
                int64_t *id, struct br_error *err)
 {
     int rc;
+    if ((rc = app_admin_require(app, actor, "add an agency", err)) != 0)
+        return rc;
     if (!code_valid(code))
         br_error_field(err, "code", "must be 1 to %d characters of A-Z, 0-9 and _, starting with "
                                     "a letter",
@@ -94,6 +98,8 @@ app_user_add(struct app *app, const struct actor *actor, struct user *user, cons
     char hash[crypto_pwhash_STRBYTES];
     int rc;
 
+    if ((rc = app_admin_require(app, actor, "add a user", err)) != 0)
+        return rc;
     if (!email_valid(user->email))
         br_error_field(err, "email", "must be an e-mail address such as name@agency.gov");
     if (user->name[0] == '\0')

@@ -10,7 +10,8 @@
 bool app_role_valid(const char *role);
 
 /* Adds a partner agency (code as in the catalog's style: A-Z, 0-9, _).  BR_ECONFLICT if the code
- * is taken. */
+ * is taken.  Only an administrator (or the system) adds agencies and users: anyone else is
+ * BR_EFORBIDDEN, before anything is validated (admin.h app_admin_require). */
 int app_agency_add(struct app *app, const struct actor *actor, const char *code, const char *name,
                    int64_t *id, struct br_error *err);
 

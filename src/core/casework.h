@@ -170,6 +170,41 @@ struct plan_review_status {
 void plan_review_status(const struct case_plan *plan, const struct plan_review *reviews, size_t n,
                         int32_t as_of, const struct policy *policy, struct plan_review_status *out);
 
+/* ---- case notes and contacts (RULES.md §8, §11) --------------------------------------------- */
+
+struct case_note {
+    int64_t id;
+    int64_t person_id;
+    int64_t service_id; /* 0 for a note without a service (a status update) */
+    int64_t agency_id;
+    int64_t author_id;
+    int32_t written_on; /* the day it was entered: a note > 3 business days late is late (§8) */
+    bool confidential;
+    char *body;         /* owned by the caller on insert; by the note after a load (free it) */
+};
+
+enum contact_method {
+    CONTACT_PHONE,
+    CONTACT_LETTER,
+    CONTACT_EMAIL,
+    CONTACT_HOME_VISIT,
+    CONTACT_IN_PERSON,
+    CONTACT_OTHER_AGENCY,
+    CONTACT_OTHER,
+};
+
+#define CONTACT_OUTCOME_SIZE 256
+
+struct contact {
+    int64_t id;
+    int64_t person_id;
+    int64_t staff_id;
+    int32_t contacted_on;
+    enum contact_method method;
+    bool responded; /* a letter or e-mail without a response is not a quality contact (§8) */
+    char outcome[CONTACT_OUTCOME_SIZE];
+};
+
 /* ---- outcomes (RULES.md §10) ----------------------------------------------------------------- */
 
 enum outcome_kind {

@@ -539,3 +539,35 @@ exit_hold_name(enum exit_hold hold)
     }
     return NULL;
 }
+
+const struct exit_period *
+exit_latest_period(const struct exit_result *result, int program)
+{
+    const struct exit_period *latest = NULL;
+    for (size_t i = 0; i < result->n_periods; i++) {
+        const struct exit_period *p = &result->periods[i];
+        if (p->program == program && (latest == NULL || p->period > latest->period))
+            latest = p;
+    }
+    return latest;
+}
+
+int32_t
+exit_period_from(const struct exit_result *result, int group, int period)
+{
+    /* Period k begins on the day period k - 1's soft exit was determined (emit_periods); a
+     * period in which no program entered is passed over for the one before it. */
+    int32_t from = DATE_NONE;
+    int best = 0;
+    for (size_t i = 0; i < result->n_periods; i++) {
+        const struct exit_period *p = &result->periods[i];
+        if (p->group != group || p->period < 1 || p->period >= period || p->period < best)
+            continue;
+        if (p->soft_exit_on == DATE_NONE)
+            continue;
+        if (p->period > best || from == DATE_NONE || p->soft_exit_on > from)
+            from = p->soft_exit_on;
+        best = p->period;
+    }
+    return from;
+}

@@ -91,6 +91,13 @@ size_t exit_explain(const struct catalog *catalog, const struct person_record *r
 #define EXIT_GROUP_COMMON (-1)
 int exit_group_key(const struct catalog *catalog, int program);
 
+/* The program's latest period in result (its highest period number; period 0 when it only
+ * ever was reportable), or NULL when the program is not involved. */
+const struct exit_period *exit_latest_period(const struct exit_result *result, int program);
+/* The first day of a period of an exit group (by its ordinal, exit_period.group): the soft-exit
+ * day of the period before it, or DATE_NONE for the first period (it runs from the beginning). */
+int32_t exit_period_from(const struct exit_result *result, int group, int period);
+
 const char *exit_status_name(enum exit_status status); /* "reportable", "active", "exited" */
 const char *exit_hold_name(enum exit_hold hold);       /* "open_service", ...; NULL for none */
 

@@ -30,6 +30,7 @@ policy_defaults(struct policy *policy)
     policy->disengaged_days = 30;        /* §8, seed 004 */
     policy->plan_review_days = 90;       /* §8, seed 004: at least quarterly */
     policy->follow_up_months = 12;       /* §8, seed 004 */
+    policy->follow_up_interval_months = 3; /* §8: a follow-up each quarter */
     /* §9, seed 000: common assessments are shared, and one still current is not repeated. */
     policy->assessment_current_days = 365;
 }

@@ -22,6 +22,7 @@ struct policy {
     int disengaged_days;          /* no service and no contact for this long (30) */
     int plan_review_days;         /* IEP/ISS review interval (90) */
     int follow_up_months;         /* follow-up after exit (12) */
+    int follow_up_interval_months; /* a follow-up is due every so many months after exit (3) */
     int assessment_current_days;  /* an assessment stays current this long: not repeated (365) */
 };
 

@@ -82,3 +82,16 @@ http_error_reply(const struct http_request *req, struct http_response *res,
     if (status == 401)
         http_header_add(res, "WWW-Authenticate", "Bearer realm=\"braid\"");
 }
+
+bool
+http_error_fields(const struct http_request *req, struct http_response *res, struct br_error *err,
+                  const char *message)
+{
+    size_t n = br_error_field_count(err);
+
+    if (n == 0)
+        return false;
+    br_error_set(err, BR_EINVAL, "%s: %zu invalid field%s", message, n, n == 1 ? "" : "s");
+    http_error_reply(req, res, err);
+    return true;
+}

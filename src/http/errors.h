@@ -23,4 +23,9 @@ void http_error_reply(const struct http_request *req, struct http_response *res,
 void http_error_status(struct http_response *res, int status, const char *code,
                        const char *message);
 
+/* When err holds field errors, answers 400 with all of them under message ("the consent cannot
+ * be recorded: 2 invalid fields") and returns true; else leaves res alone and returns false. */
+bool http_error_fields(const struct http_request *req, struct http_response *res,
+                       struct br_error *err, const char *message);
+
 #endif

@@ -21,6 +21,59 @@ static const struct http_route routes[] = {
     {HTTP_GET, "/api/v1/people/{id}", api_person_get, 0},
     {HTTP_PATCH, "/api/v1/people/{id}", api_person_patch, HTTP_ROUTE_JSON},
     {HTTP_GET, "/api/v1/people/{id}/exit", api_person_exit, 0},
+    /* api_alerts.c: case-management alerts (RULES.md §8) and the caseload */
+    {HTTP_GET, "/api/v1/people/{id}/alerts", api_person_alerts, 0},
+    {HTTP_GET, "/api/v1/caseload", api_caseload, 0},
+    /* api_casefile.c: a person's case file (RULES.md §3-5, §7) */
+    {HTTP_GET, "/api/v1/people/{id}/enrollments", api_enrollments_list, 0},
+    {HTTP_POST, "/api/v1/people/{id}/enrollments", api_enrollments_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_PATCH, "/api/v1/people/{id}/enrollments/{id}", api_enrollment_patch, HTTP_ROUTE_JSON},
+    {HTTP_GET, "/api/v1/people/{id}/eligibility", api_person_eligibility, 0},
+    {HTTP_GET, "/api/v1/people/{id}/services", api_services_list, 0},
+    {HTTP_POST, "/api/v1/people/{id}/services", api_services_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_PATCH, "/api/v1/people/{id}/services/{id}", api_service_patch, HTTP_ROUTE_JSON},
+    {HTTP_GET, "/api/v1/people/{id}/gaps", api_gaps_list, 0},
+    {HTTP_POST, "/api/v1/people/{id}/gaps", api_gaps_create, HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_GET, "/api/v1/people/{id}/notes", api_notes_list, 0},
+    {HTTP_POST, "/api/v1/people/{id}/notes", api_notes_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_GET, "/api/v1/people/{id}/contacts", api_contacts_list, 0},
+    {HTTP_POST, "/api/v1/people/{id}/contacts", api_contacts_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_GET, "/api/v1/people/{id}/bundle", api_person_bundle, 0},
+    /* api_records.c: a person's consents, assessments, plans and outcomes (RULES.md §9-11) */
+    {HTTP_GET, "/api/v1/people/{id}/consents", api_consents_list, 0},
+    {HTTP_POST, "/api/v1/people/{id}/consents", api_consents_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_POST, "/api/v1/people/{id}/consents/{id}/revoke", api_consent_revoke, HTTP_ROUTE_CREATES},
+    {HTTP_GET, "/api/v1/people/{id}/assessments", api_assessments_list, 0},
+    {HTTP_POST, "/api/v1/people/{id}/assessments", api_assessments_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_GET, "/api/v1/people/{id}/plans", api_plans_list, 0},
+    {HTTP_POST, "/api/v1/people/{id}/plans", api_plans_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_POST, "/api/v1/people/{id}/plans/{id}/goals", api_plan_goals_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_PATCH, "/api/v1/people/{id}/plans/{id}/goals/{id}", api_plan_goal_patch, HTTP_ROUTE_JSON},
+    {HTTP_POST, "/api/v1/people/{id}/plans/{id}/reviews", api_plan_reviews_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_POST, "/api/v1/people/{id}/plans/{id}/sign", api_plan_sign,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_GET, "/api/v1/people/{id}/outcomes", api_outcomes_list, 0},
+    {HTTP_POST, "/api/v1/people/{id}/outcomes", api_outcomes_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    /* api_admin.c: the audit log (auditors) and administration (administrators) */
+    {HTTP_GET, "/api/v1/audit", api_audit_list, 0},
+    {HTTP_GET, "/api/v1/admin/users", api_admin_users_list, 0},
+    {HTTP_POST, "/api/v1/admin/users", api_admin_users_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_GET, "/api/v1/admin/agencies", api_admin_agencies_list, 0},
+    {HTTP_POST, "/api/v1/admin/agencies", api_admin_agencies_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_GET, "/api/v1/admin/roles", api_admin_roles, 0},
+    {HTTP_GET, "/api/v1/admin/settings", api_admin_settings, 0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -30,6 +83,13 @@ static const char *const method_names[] = {
     [HTTP_PUT] = "PUT",         [HTTP_PATCH] = "PATCH", [HTTP_DELETE] = "DELETE",
     [HTTP_OPTIONS] = "OPTIONS", [HTTP_OTHER] = "OTHER",
 };
+
+const struct http_route *
+http_routes(size_t *n)
+{
+    *n = N_ROUTES;
+    return routes;
+}
 
 enum http_method
 http_method_parse(const char *name)

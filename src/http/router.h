@@ -38,6 +38,10 @@ struct http_route_match {
 enum http_route_result http_route_find(enum http_method method, const char *path,
                                        struct http_route_match *match);
 
+/* The whole table, in order, with its length in *n (docs/api/openapi.yaml is checked against it
+ * by tests/api/test_openapi.c). */
+const struct http_route *http_routes(size_t *n);
+
 enum http_method http_method_parse(const char *name);
 const char *http_method_name(enum http_method method);
 

@@ -120,6 +120,7 @@ enum stmt_id {
     STMT_IDEMPOTENCY_RELEASE,
     STMT_IDEMPOTENCY_PRUNE,
     STMT_PERSON_SERVED_BY,
+    STMT_AGENCY_PEOPLE,
     STMT_IDENTITY_GET,
     STMT_CONSENT_INSERT,
     STMT_CONSENT_REVOKE,
@@ -138,6 +139,15 @@ enum stmt_id {
     STMT_OUTCOME_INSERT,
     STMT_OUTCOMES_OF,
     STMT_AUDIT_OF,
+    STMT_USERS_PAGE,
+    STMT_USERS_COUNT,
+    STMT_AGENCIES_PAGE,
+    STMT_AGENCIES_COUNT,
+    STMT_ROLES_ALL,
+    STMT_AUDIT_PAGE_ALL,
+    STMT_AUDIT_COUNT_ALL,
+    STMT_AUDIT_PAGE_OF,
+    STMT_AUDIT_COUNT_OF,
     STMT_COUNT
 };
 
@@ -348,6 +358,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
         "WHERE e.person_id = ?1 AND u.agency_id = ?2) "
         "OR EXISTS (SELECT 1 FROM services s JOIN users u ON u.id = s.staff_id "
         "WHERE s.person_id = ?1 AND u.agency_id = ?2)",
+    /* The same three ways of serving as STMT_PERSON_SERVED_BY, for every person at once. */
+    [STMT_AGENCY_PEOPLE] =
+        "SELECT a.person_id FROM audit_log a JOIN users u ON u.id = a.user_id "
+        "WHERE a.action = 'person.register' AND u.agency_id = ?1 AND a.person_id IS NOT NULL "
+        "UNION SELECT e.person_id FROM enrollments e JOIN users u ON u.id = e.decided_by "
+        "WHERE u.agency_id = ?1 "
+        "UNION SELECT s.person_id FROM services s JOIN users u ON u.id = s.staff_id "
+        "WHERE u.agency_id = ?1 ORDER BY 1",
     [STMT_IDENTITY_GET] = "SELECT ssn_sealed FROM identities WHERE person_id = ?",
     [STMT_CONSENT_INSERT] = "INSERT INTO consents (person_id, agency_id, purposes, from_date, "
                             "until_date, revoked_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -387,6 +405,24 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_AUDIT_OF] = "SELECT id, at, user_id, action, entity, entity_id, reason, after "
                       "FROM (SELECT * FROM audit_log WHERE person_id = ? ORDER BY id DESC "
                       "LIMIT ?) ORDER BY id",
+
+    /* Administration: pages are LIMIT ? OFFSET ? after any filter parameter. */
+    [STMT_USERS_PAGE] = "SELECT u.id, u.email, u.name, u.role, coalesce(a.code, ''), u.active "
+                        "FROM users u LEFT JOIN agencies a ON a.id = u.agency_id "
+                        "ORDER BY u.id LIMIT ? OFFSET ?",
+    [STMT_USERS_COUNT] = "SELECT count(*) FROM users",
+    [STMT_AGENCIES_PAGE] = "SELECT id, code, name FROM agencies ORDER BY id LIMIT ? OFFSET ?",
+    [STMT_AGENCIES_COUNT] = "SELECT count(*) FROM agencies",
+    [STMT_ROLES_ALL] = "SELECT code, title FROM roles ORDER BY code",
+    /* Two statements rather than "person_id = ? OR ? = 0", so the person's index serves one. */
+    [STMT_AUDIT_PAGE_ALL] = "SELECT id, coalesce(person_id, 0), at, coalesce(user_id, 0), action, "
+                            "entity, coalesce(entity_id, 0), reason, after FROM audit_log "
+                            "ORDER BY id DESC LIMIT ? OFFSET ?",
+    [STMT_AUDIT_COUNT_ALL] = "SELECT count(*) FROM audit_log",
+    [STMT_AUDIT_PAGE_OF] = "SELECT id, coalesce(person_id, 0), at, coalesce(user_id, 0), action, "
+                           "entity, coalesce(entity_id, 0), reason, after FROM audit_log "
+                           "WHERE person_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+    [STMT_AUDIT_COUNT_OF] = "SELECT count(*) FROM audit_log WHERE person_id = ?",
 };
 
 struct sqlite_store {
@@ -411,6 +447,7 @@ static const struct policy_field policy_fields[] = {
     {"disengaged_days", offsetof(struct policy, disengaged_days)},
     {"plan_review_days", offsetof(struct policy, plan_review_days)},
     {"follow_up_months", offsetof(struct policy, follow_up_months)},
+    {"follow_up_interval_months", offsetof(struct policy, follow_up_interval_months)},
     {"assessment_current_days", offsetof(struct policy, assessment_current_days)},
 };
 
@@ -3326,6 +3363,34 @@ sqlite_person_served_by(struct store *st, int64_t person_id, int64_t agency_id, 
 }
 
 static int
+sqlite_agency_people(struct store *st, int64_t agency_id, int64_t **ids, size_t *n, size_t *cap,
+                     struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "list the people the agency serves";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *n = 0;
+    if (agency_id == 0)
+        return 0;
+    if ((rc = stmt_get(s, STMT_AGENCY_PEOPLE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, agency_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        xgrow(ids, cap, *n + 1, sizeof(**ids));
+        (*ids)[(*n)++] = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
 sqlite_identity_get(struct store *st, int64_t person_id, uint8_t *sealed, size_t cap, size_t *len,
                     struct br_error *err)
 {
@@ -3823,6 +3888,161 @@ sqlite_audit_load(struct store *st, int64_t person_id, size_t max, struct audit_
                          sizeof(**entries), read_audit, "load the person's audit log", err);
 }
 
+/* ---- administration (store.h users_page ... audit_page) ---------------------------------- */
+
+/* One page of a list: count_id counts the whole list and page_id reads its rows, both with key
+ * as their first parameter when key > 0; page_id then takes limit and offset.  The rows go into
+ * the caller's reusable array, as casework_load's. */
+static int
+page_load(struct sqlite_store *s, enum stmt_id page_id, enum stmt_id count_id, int64_t key,
+          int64_t limit, int64_t offset, void *items_ptr, size_t *n, size_t *cap, size_t item_size,
+          casework_row_fn read, int64_t *total, const char *what, struct br_error *err)
+{
+    void **items = items_ptr; /* as xgrow sees it */
+    const char *bad = NULL;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *n = 0;
+    *total = 0;
+    if ((rc = stmt_get(s, count_id, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    if (key > 0)
+        bind_int64(&b, key);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_row(stmt, what, what, err)) != 0)
+        return rc;
+    *total = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+
+    if ((rc = stmt_get(s, page_id, &stmt, what, err)) != 0)
+        return rc;
+    b = bind_start(stmt);
+    if (key > 0)
+        bind_int64(&b, key);
+    bind_int64(&b, limit);
+    bind_int64(&b, offset);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        xgrow(items_ptr, cap, *n + 1, item_size);
+        void *item = (char *)*items + *n * item_size;
+        memset(item, 0, item_size);
+        if ((bad = read(stmt, item)) != NULL)
+            break;
+        (*n)++;
+    }
+    sqlite3_reset(stmt);
+    if (bad != NULL)
+        return br_error_set(err, BR_EIO, "cannot %s: a row has %s", what, bad);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static const char *
+read_user_row(sqlite3_stmt *stmt, void *item)
+{
+    struct user *u = item;
+    struct row r = {stmt, 0, NULL};
+    u->id = row_int64(&r);
+    row_copy(&r, u->email, sizeof(u->email));
+    row_copy(&r, u->name, sizeof(u->name));
+    row_copy(&r, u->role, sizeof(u->role));
+    row_copy(&r, u->agency, sizeof(u->agency));
+    u->active = row_bool(&r);
+    return r.bad;
+}
+
+static int
+sqlite_users_page(struct store *st, int64_t limit, int64_t offset, struct user **users, size_t *n,
+                  size_t *cap, int64_t *total, struct br_error *err)
+{
+    return page_load(sqlite_of(st), STMT_USERS_PAGE, STMT_USERS_COUNT, 0, limit, offset, users, n,
+                     cap, sizeof(**users), read_user_row, total, "list the users", err);
+}
+
+static const char *
+read_agency(sqlite3_stmt *stmt, void *item)
+{
+    struct agency *a = item;
+    struct row r = {stmt, 0, NULL};
+    a->id = row_int64(&r);
+    row_copy(&r, a->code, sizeof(a->code));
+    row_copy(&r, a->name, sizeof(a->name));
+    return r.bad;
+}
+
+static int
+sqlite_agencies_page(struct store *st, int64_t limit, int64_t offset, struct agency **agencies,
+                     size_t *n, size_t *cap, int64_t *total, struct br_error *err)
+{
+    return page_load(sqlite_of(st), STMT_AGENCIES_PAGE, STMT_AGENCIES_COUNT, 0, limit, offset,
+                     agencies, n, cap, sizeof(**agencies), read_agency, total, "list the agencies",
+                     err);
+}
+
+static int
+sqlite_roles_load(struct store *st, struct staff_role **roles, size_t *n, size_t *cap,
+                  struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "list the roles";
+    sqlite3_stmt *stmt = NULL;
+    struct row r = {NULL, 0, NULL};
+    int rc;
+
+    *n = 0;
+    if ((rc = stmt_get(s, STMT_ROLES_ALL, &stmt, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        xgrow(roles, cap, *n + 1, sizeof(**roles));
+        struct staff_role *role = &(*roles)[*n];
+        r.stmt = stmt;
+        r.col = 0;
+        row_copy(&r, role->code, sizeof(role->code));
+        row_copy(&r, role->title, sizeof(role->title));
+        if (r.bad != NULL)
+            break;
+        (*n)++;
+    }
+    sqlite3_reset(stmt);
+    if (r.bad != NULL)
+        return br_error_set(err, BR_EIO, "cannot %s: a row has %s", what, r.bad);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static const char *
+read_audit_entry(sqlite3_stmt *stmt, void *item)
+{
+    struct audit_record *a = item;
+    struct row r = {stmt, 0, NULL};
+    a->id = row_int64(&r);
+    a->person_id = row_int64(&r);
+    row_copy_cut(&r, a->at, sizeof(a->at));
+    a->user_id = row_int64(&r);
+    row_copy_cut(&r, a->action, sizeof(a->action));
+    row_copy_cut(&r, a->entity, sizeof(a->entity));
+    a->entity_id = row_int64(&r);
+    row_copy_cut(&r, a->reason, sizeof(a->reason));
+    row_copy_cut(&r, a->after, sizeof(a->after));
+    return r.bad;
+}
+
+static int
+sqlite_audit_page(struct store *st, int64_t person_id, int64_t limit, int64_t offset,
+                  struct audit_record **entries, size_t *n, size_t *cap, int64_t *total,
+                  struct br_error *err)
+{
+    bool one = person_id > 0;
+    return page_load(sqlite_of(st), one ? STMT_AUDIT_PAGE_OF : STMT_AUDIT_PAGE_ALL,
+                     one ? STMT_AUDIT_COUNT_OF : STMT_AUDIT_COUNT_ALL, person_id, limit, offset,
+                     entries, n, cap, sizeof(**entries), read_audit_entry, total,
+                     "read the audit log", err);
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -3878,6 +4098,7 @@ static const struct store_ops sqlite_ops = {
     .idempotency_release = sqlite_idempotency_release,
     .idempotency_prune = sqlite_idempotency_prune,
     .person_served_by = sqlite_person_served_by,
+    .agency_people = sqlite_agency_people,
     .identity_get = sqlite_identity_get,
     .consent_insert = sqlite_consent_insert,
     .consent_revoke = sqlite_consent_revoke,
@@ -3895,6 +4116,10 @@ static const struct store_ops sqlite_ops = {
     .outcome_insert = sqlite_outcome_insert,
     .outcomes_load = sqlite_outcomes_load,
     .audit_load = sqlite_audit_load,
+    .users_page = sqlite_users_page,
+    .agencies_page = sqlite_agencies_page,
+    .roles_load = sqlite_roles_load,
+    .audit_page = sqlite_audit_page,
 };
 
 /* Sets the connection up as braid needs it.  The journal mode is checked, not assumed: WAL is

@@ -54,36 +54,8 @@ struct service_detail {
     } funding[4];
 };
 
-struct case_note {
-    int64_t id;
-    int64_t person_id;
-    int64_t service_id; /* 0 for a note without a service (a status update) */
-    int64_t agency_id;
-    int64_t author_id;
-    int32_t written_on; /* the day it was entered: a note > 3 business days late is late (§8) */
-    bool confidential;
-    char *body;         /* owned by the caller on insert; by the note after a load (free it) */
-};
-
-enum contact_method {
-    CONTACT_PHONE,
-    CONTACT_LETTER,
-    CONTACT_EMAIL,
-    CONTACT_HOME_VISIT,
-    CONTACT_IN_PERSON,
-    CONTACT_OTHER_AGENCY,
-    CONTACT_OTHER,
-};
-
-struct contact {
-    int64_t id;
-    int64_t person_id;
-    int64_t staff_id;
-    int32_t contacted_on;
-    enum contact_method method;
-    bool responded; /* a letter or e-mail without a response is not a quality contact (§8) */
-    char outcome[STORE_TEXT_SIZE];
-};
+/* struct case_note, enum contact_method and struct contact are in core/casework.h: the alerts
+ * of RULES.md §8 (core/alerts.h) read them. */
 
 struct audit_entry {
     int64_t user_id;   /* 0 for the system (a nightly run, an import) */
@@ -166,6 +138,18 @@ struct audit_record {
     int64_t entity_id;
     char reason[STORE_TEXT_SIZE];
     char after[1024];
+};
+
+/* A partner agency, and a role staff can hold (the roles table), as the admin API lists them. */
+struct agency {
+    int64_t id;
+    char code[CATALOG_CODE_SIZE];
+    char name[STORE_TEXT_SIZE];
+};
+
+struct staff_role {
+    char code[CATALOG_CODE_SIZE];
+    char title[STORE_TEXT_SIZE];
 };
 
 /* Called once per person by the streaming scans; return non-zero to stop (that value is
@@ -338,6 +322,10 @@ struct store_ops {
      * determined an enrollment or provided a service. */
     int (*person_served_by)(struct store *st, int64_t person_id, int64_t agency_id, bool *serves,
                             struct br_error *err);
+    /* The ids of every person agency_id serves (as person_served_by decides it), ascending, into
+     * an array the caller owns and reuses as contacts_load's (a caseload, app/alerts_app.h). */
+    int (*agency_people)(struct store *st, int64_t agency_id, int64_t **ids, size_t *n,
+                         size_t *cap, struct br_error *err);
     /* The sealed SSN (identities) into sealed (cap bytes); BR_ENOTFOUND when none is stored. */
     int (*identity_get)(struct store *st, int64_t person_id, uint8_t *sealed, size_t cap,
                         size_t *len, struct br_error *err);
@@ -370,6 +358,24 @@ struct store_ops {
     /* The person's latest max audit entries (0: all), oldest first. */
     int (*audit_load)(struct store *st, int64_t person_id, size_t max,
                       struct audit_record **entries, size_t *n, size_t *cap,
+                      struct br_error *err);
+
+    /* ---- administration (app/admin.h) ----
+     * Pages of a list: offset rows in, up to limit rows, into an array the caller owns and
+     * reuses as contacts_load's; *total is the number of rows in the whole list. */
+
+    /* Users by id; password_hash is left "" (a listing never carries it). */
+    int (*users_page)(struct store *st, int64_t limit, int64_t offset, struct user **users,
+                      size_t *n, size_t *cap, int64_t *total, struct br_error *err);
+    /* Agencies by id. */
+    int (*agencies_page)(struct store *st, int64_t limit, int64_t offset, struct agency **agencies,
+                         size_t *n, size_t *cap, int64_t *total, struct br_error *err);
+    /* Every role, by code. */
+    int (*roles_load)(struct store *st, struct staff_role **roles, size_t *n, size_t *cap,
+                      struct br_error *err);
+    /* The audit log, newest first: one person's entries (person_id > 0) or everyone's (0). */
+    int (*audit_page)(struct store *st, int64_t person_id, int64_t limit, int64_t offset,
+                      struct audit_record **entries, size_t *n, size_t *cap, int64_t *total,
                       struct br_error *err);
 };
 

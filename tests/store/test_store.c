@@ -452,8 +452,8 @@ test_catalog_round_trip(void **state)
     assert_string_equal(loaded.programs[1].code, first.code);
     assert_int_equal(policy.exit_after_days, 120);
     assert_int_equal(policy.open_service_past_projected_end, OPEN_SERVICE_STAYS_OPEN);
-    /* Ten policy numbers (assessment_current_days among them) and the open-service policy. */
-    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM settings"), 11);
+    /* Eleven policy numbers (assessment_current_days among them) and the open-service policy. */
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM settings"), 12);
     catalog_cleanup(&loaded);
 }
 

@@ -1,0 +1,405 @@
+/* alerts_app.c — a person's alerts and an agency's caseload (alerts_app.h). */
+#include "app/alerts_app.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/access.h"
+#include "app/admin.h"
+#include "core/date.h"
+#include "core/mem.h"
+
+/* What alerts are computed from, besides the record (app->record) and its exits (app->exits).
+ * The arrays are reused from person to person, as the store's *_load ops want. */
+struct alert_inputs {
+    struct stored_person person;
+    struct case_note *notes; /* each owns its body */
+    size_t n_notes, cap_notes;
+    struct contact *contacts;
+    size_t n_contacts, cap_contacts;
+    struct case_plan *plans;
+    size_t n_plans, cap_plans;
+    struct plan_review *reviews;
+    size_t n_reviews, cap_reviews;
+};
+
+/* What one reader may see of one person, as alert inputs. */
+struct alert_reach {
+    bool notes, contacts, plans, screen;
+    unsigned skip;     /* ALERT_BIT()s not computed */
+    unsigned withheld; /* ALERTS_WITHHELD_BIT()s */
+};
+
+static const struct alert_reach reach_all = {true, true, true, true, 0, 0};
+
+static void
+inputs_cleanup(struct alert_inputs *in)
+{
+    for (size_t i = 0; i < in->n_notes; i++)
+        free(in->notes[i].body);
+    free(in->notes);
+    free(in->contacts);
+    free(in->plans);
+    free(in->reviews);
+    memset(in, 0, sizeof(*in));
+}
+
+static int
+begin(struct app *app, struct br_error *err)
+{
+    return app->store->ops->begin(app->store, err);
+}
+
+/* Commits on success; on failure commits too (a read writes only audit entries, and a refused
+ * disclosure must stay on the record, RULES.md §11), rolling back only if that fails. */
+static int
+end(struct app *app, int rc, struct br_error *err)
+{
+    struct br_error ignored;
+
+    if (rc == 0)
+        return app->store->ops->commit(app->store, err);
+    br_error_clear(&ignored);
+    if (app->store->ops->commit(app->store, &ignored) != 0)
+        app->store->ops->rollback(app->store);
+    return rc;
+}
+
+/* Loads the person, their record (into app->record) and what reach allows. */
+static int
+inputs_load(struct app *app, int64_t person_id, const struct alert_reach *reach,
+            struct alert_inputs *in, struct br_error *err)
+{
+    const struct store_ops *ops = app->store->ops;
+    struct store *st = app->store;
+    int rc = ops->person_get(st, person_id, &in->person, err);
+
+    if (rc == BR_ENOTFOUND)
+        return br_error_set(err, BR_ENOTFOUND, "no person with id %lld", (long long)person_id);
+    if (rc != 0 || (rc = ops->record_load(st, &app->catalog, person_id, &app->record, err)) != 0)
+        return rc;
+    if (reach->notes &&
+        (rc = ops->notes_load(st, person_id, &in->notes, &in->n_notes, &in->cap_notes, err)) != 0)
+        return rc;
+    if (reach->contacts && (rc = ops->contacts_load(st, person_id, &in->contacts, &in->n_contacts,
+                                                    &in->cap_contacts, err)) != 0)
+        return rc;
+    if (reach->plans && ((rc = ops->plans_load(st, person_id, &in->plans, &in->n_plans,
+                                               &in->cap_plans, err)) != 0 ||
+                         (rc = ops->plan_reviews_load(st, person_id, &in->reviews, &in->n_reviews,
+                                                      &in->cap_reviews, err)) != 0))
+        return rc;
+    return 0;
+}
+
+/* Computes the alerts from what inputs_load loaded under the same reach.  Confidential notes
+ * count too: that a service is documented discloses nothing of what the note says.  Can't fail. */
+static void
+inputs_evaluate(struct app *app, const struct alert_inputs *in, const struct alert_reach *reach,
+                int32_t as_of, struct alert_list *out)
+{
+    exit_determine(&app->catalog, &app->policy, &app->record, as_of, &app->exits);
+    struct alerts_input input = {
+        .record = &app->record,
+        .exits = &app->exits,
+        .facts = reach->screen ? &in->person.facts : NULL,
+        .notes = reach->notes ? in->notes : NULL,
+        .n_notes = reach->notes ? in->n_notes : 0,
+        .contacts = reach->contacts ? in->contacts : NULL,
+        .n_contacts = reach->contacts ? in->n_contacts : 0,
+        .plans = reach->plans ? in->plans : NULL,
+        .n_plans = reach->plans ? in->n_plans : 0,
+        .reviews = reach->plans ? in->reviews : NULL,
+        .n_reviews = reach->plans ? in->n_reviews : 0,
+        .skip = reach->skip,
+    };
+    alerts_compute(&app->catalog, &app->policy, &input, as_of, out);
+}
+
+/* Decides (and audits) what the actor may see of the person: the case file or nothing
+ * (BR_EFORBIDDEN), then each other area on its own. */
+static int
+reach_decide(struct app *app, const struct actor *actor, int64_t person_id,
+             struct alert_reach *reach, struct br_error *err)
+{
+    static const struct {
+        enum access_area area;
+        unsigned skip; /* the alerts that cannot be computed without it */
+    } areas[] = {
+        {ACCESS_CASE_NOTES, ALERT_BIT(ALERT_NOTE_MISSING) | ALERT_BIT(ALERT_NOTE_LATE)},
+        {ACCESS_CONTACTS, ALERT_BIT(ALERT_DISENGAGED) | ALERT_BIT(ALERT_YOUTH_CONTACT)},
+        {ACCESS_PLANS, ALERT_BIT(ALERT_PLAN_REVIEW)},
+        /* Without the screen, rules that need eligibility (TAA_REQUIRES_DW) are not checked. */
+        {ACCESS_SCREEN, 0},
+    };
+    struct access_basis basis;
+    struct access_decision d;
+    int rc;
+
+    memset(reach, 0, sizeof(*reach));
+    if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_READ, &basis, err)) !=
+        0)
+        return rc;
+    for (size_t i = 0; i < sizeof(areas) / sizeof(areas[0]); i++) {
+        access_decide(&basis, areas[i].area, ACCESS_READ, &d);
+        if ((rc = access_audit(app, actor, person_id, areas[i].area, ACCESS_READ, &d, err)) != 0)
+            return rc;
+        bool *allowed = areas[i].area == ACCESS_CASE_NOTES ? &reach->notes
+                        : areas[i].area == ACCESS_CONTACTS ? &reach->contacts
+                        : areas[i].area == ACCESS_PLANS    ? &reach->plans
+                                                           : &reach->screen;
+        *allowed = d.allowed;
+        if (!d.allowed) {
+            reach->skip |= areas[i].skip;
+            reach->withheld |= ALERTS_WITHHELD_BIT(areas[i].area);
+        }
+    }
+    return 0;
+}
+
+int
+app_person_alerts(struct app *app, const struct actor *actor, int64_t person_id, int32_t as_of,
+                  struct alert_list *out, unsigned *withheld, struct br_error *err)
+{
+    struct alert_inputs in;
+    struct alert_reach reach;
+    int rc;
+
+    memset(&in, 0, sizeof(in));
+    out->n = 0;
+    *withheld = 0;
+    if (as_of == DATE_NONE) {
+        br_error_field(err, "as_of", "must be a date as YYYY-MM-DD");
+        return br_error_set(err, BR_EINVAL, "the alerts cannot be computed");
+    }
+    if ((rc = begin(app, err)) != 0)
+        return rc;
+    rc = app->store->ops->person_get(app->store, person_id, &in.person, err);
+    if (rc == BR_ENOTFOUND)
+        rc = br_error_set(err, BR_ENOTFOUND, "no person with id %lld", (long long)person_id);
+    if (rc != 0 || (rc = reach_decide(app, actor, person_id, &reach, err)) != 0 ||
+        (rc = inputs_load(app, person_id, &reach, &in, err)) != 0)
+        goto out;
+    inputs_evaluate(app, &in, &reach, as_of, out);
+    *withheld = reach.withheld;
+out:
+    if (rc != 0)
+        out->n = 0;
+    inputs_cleanup(&in);
+    return end(app, rc, err);
+}
+
+/* ---- caseload ---------------------------------------------------------------------------------
+ */
+
+/* A served person's place in the caseload: their most urgent alert and how many they have. */
+struct rank {
+    int64_t person_id;
+    size_t n_alerts;
+    struct alert_rank top; /* when n_alerts > 0 */
+};
+
+static int
+rank_compare(const void *pa, const void *pb)
+{
+    const struct rank *a = pa, *b = pb;
+
+    if ((a->n_alerts == 0) != (b->n_alerts == 0))
+        return a->n_alerts == 0 ? 1 : -1;
+    if (a->n_alerts > 0) {
+        int c = alert_rank_compare(&a->top, &b->top);
+        if (c != 0)
+            return c;
+    }
+    return a->person_id < b->person_id ? -1 : a->person_id > b->person_id;
+}
+
+void
+app_caseload_cleanup(struct caseload *caseload)
+{
+    free(caseload->people);
+    alert_list_cleanup(&caseload->alerts);
+    memset(caseload, 0, sizeof(*caseload));
+}
+
+static int
+caseload_require(struct app *app, const struct actor *actor, struct br_error *err)
+{
+    enum access_role role = access_role_of(actor);
+
+    if ((role == ACCESS_ROLE_CASE_MANAGER || role == ACCESS_ROLE_SUPERVISOR) &&
+        actor->agency_id != 0)
+        return 0;
+    json_t *after = json_pack("{s:s, s:s}", "area", "caseload", "mode", "read");
+    int rc = access_audit_append(
+        app, actor, 0, "access.refuse", "agency", actor != NULL ? actor->agency_id : 0,
+        "a caseload is for an agency's case managers and supervisors", after, err);
+    if (rc != 0)
+        return rc;
+    return br_error_set(err, BR_EFORBIDDEN,
+                        "a caseload is for an agency's case managers and supervisors");
+}
+
+int
+app_caseload(struct app *app, const struct actor *actor, int32_t as_of, int64_t limit,
+             int64_t offset, struct caseload *out, struct br_error *err)
+{
+    struct alert_inputs in;
+    struct alert_list scratch;
+    int64_t *ids = NULL;
+    size_t n_ids = 0, cap_ids = 0;
+    struct rank *ranks = NULL;
+    int rc;
+
+    memset(&in, 0, sizeof(in));
+    alert_list_init(&scratch);
+    out->n_people = 0;
+    out->alerts.n = 0;
+    out->total = 0;
+    out->withheld = 0;
+    if (as_of == DATE_NONE)
+        br_error_field(err, "as_of", "must be a date as YYYY-MM-DD");
+    if (app_page_check(limit, offset, err) != 0 || as_of == DATE_NONE)
+        return br_error_set(err, BR_EINVAL, "the caseload cannot be read");
+    if ((rc = begin(app, err)) != 0)
+        return rc;
+    if ((rc = caseload_require(app, actor, err)) != 0 ||
+        (rc = app->store->ops->agency_people(app->store, actor->agency_id, &ids, &n_ids, &cap_ids,
+                                             err)) != 0)
+        goto out;
+
+    /* Rank everyone the agency serves, keeping only each one's most urgent alert. */
+    ranks = xcalloc(n_ids > 0 ? n_ids : 1, sizeof(*ranks));
+    for (size_t i = 0; i < n_ids; i++) {
+        if ((rc = inputs_load(app, ids[i], &reach_all, &in, err)) != 0)
+            goto out;
+        inputs_evaluate(app, &in, &reach_all, as_of, &scratch);
+        ranks[i] = (struct rank){.person_id = ids[i], .n_alerts = scratch.n};
+        if (scratch.n > 0)
+            alert_rank_of(&scratch.items[0], &ranks[i].top);
+    }
+    qsort(ranks, n_ids, sizeof(*ranks), rank_compare);
+    out->total = (int64_t)n_ids;
+
+    /* The page: each listed person is read as app_person_alerts reads one (audited). */
+    for (int64_t k = offset; k < offset + limit && k < (int64_t)n_ids; k++) {
+        struct alert_reach reach;
+        int64_t id = ranks[k].person_id;
+        if ((rc = reach_decide(app, actor, id, &reach, err)) != 0 ||
+            (rc = inputs_load(app, id, &reach, &in, err)) != 0)
+            goto out;
+        inputs_evaluate(app, &in, &reach, as_of, &scratch);
+        xgrow(&out->people, &out->cap_people, out->n_people + 1, sizeof(*out->people));
+        struct caseload_person *p = &out->people[out->n_people++];
+        memset(p, 0, sizeof(*p));
+        p->person_id = id;
+        memcpy(p->first_name, in.person.facts.first_name, sizeof(p->first_name));
+        memcpy(p->last_name, in.person.facts.last_name, sizeof(p->last_name));
+        p->first_alert = out->alerts.n;
+        p->n_alerts = scratch.n;
+        xgrow(&out->alerts.items, &out->alerts.cap, out->alerts.n + scratch.n,
+              sizeof(*out->alerts.items));
+        if (scratch.n > 0)
+            memcpy(&out->alerts.items[out->alerts.n], scratch.items,
+                   scratch.n * sizeof(*scratch.items));
+        out->alerts.n += scratch.n;
+        out->withheld |= reach.withheld;
+    }
+out:
+    if (rc != 0) {
+        out->n_people = 0;
+        out->alerts.n = 0;
+        out->total = 0;
+    }
+    free(ranks);
+    free(ids);
+    alert_list_cleanup(&scratch);
+    inputs_cleanup(&in);
+    return end(app, rc, err);
+}
+
+/* ---- JSON -------------------------------------------------------------------------------------
+ */
+
+static json_t *
+json_day(int32_t day)
+{
+    char text[DATE_TEXT_SIZE];
+    return day == DATE_NONE ? json_null() : json_string(date_format(day, text));
+}
+
+static json_t *
+json_id_or_null(int64_t id)
+{
+    return id != 0 ? json_integer((json_int_t)id) : json_null();
+}
+
+/* "WP, ADULT" as ["WP", "ADULT"]. */
+static json_t *
+programs_json(const char *text)
+{
+    json_t *list = json_array();
+    while (*text != '\0') {
+        size_t len = strcspn(text, ",");
+        json_array_append_new(list, json_stringn(text, len));
+        text += len;
+        while (*text == ',' || *text == ' ')
+            text++;
+    }
+    return list;
+}
+
+static json_t *
+group_json(const struct app *app, const struct alert *a)
+{
+    if (a->group == ALERT_NO_GROUP)
+        return json_null();
+    if (a->group == EXIT_GROUP_COMMON)
+        return json_string("common");
+    if (a->group >= 0 && (size_t)a->group < app->catalog.n_programs)
+        return json_string(app->catalog.programs[a->group].code);
+    return json_null();
+}
+
+json_t *
+app_alerts_json(const struct app *app, const struct alert *alerts, size_t n)
+{
+    json_t *list = json_array();
+
+    for (size_t i = 0; i < n; i++) {
+        const struct alert *a = &alerts[i];
+        json_t *item = json_object();
+        json_object_set_new(item, "kind", json_string(alert_kind_name(a->kind)));
+        json_object_set_new(item, "program",
+                            a->program >= 0 && (size_t)a->program < app->catalog.n_programs
+                                ? json_string(app->catalog.programs[a->program].code)
+                                : json_null());
+        json_object_set_new(item, "group", group_json(app, a));
+        json_object_set_new(item, "programs", programs_json(a->programs));
+        json_object_set_new(item, "due_on", json_day(a->due_on));
+        json_object_set_new(item, "since_on", json_day(a->since_on));
+        json_object_set_new(item, "count", json_integer(a->count));
+        if (a->kind == ALERT_DISENGAGED)
+            json_object_set_new(item, "attempts", json_integer(a->attempts));
+        json_object_set_new(item, "service_id", json_id_or_null(a->service_id));
+        if (a->kind == ALERT_DUPLICATION)
+            json_object_set_new(item, "other_service_id", json_id_or_null(a->other_service_id));
+        if (a->kind == ALERT_PLAN_REVIEW)
+            json_object_set_new(item, "plan_id", json_id_or_null(a->plan_id));
+        json_object_set_new(item, "rule", a->rule[0] != '\0' ? json_string(a->rule) : json_null());
+        json_object_set_new(item, "why", json_string(a->why));
+        json_object_set_new(item, "resolves", json_string(a->resolves));
+        json_array_append_new(list, item);
+    }
+    return list;
+}
+
+json_t *
+app_alerts_withheld_json(unsigned withheld)
+{
+    json_t *list = json_array();
+    for (int area = 0; area < ACCESS_AREA_COUNT; area++)
+        if (withheld & ALERTS_WITHHELD_BIT(area))
+            json_array_append_new(list, json_string(access_area_name((enum access_area)area)));
+    return list;
+}

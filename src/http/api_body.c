@@ -1,0 +1,84 @@
+/* api_body.c — a JSON body's members by name (api_body.h). */
+#include "http/api_body.h"
+
+#include <string.h>
+
+/* The member, or NULL when it is absent or null. */
+static json_t *
+member(json_t *body, const char *key)
+{
+    json_t *value = json_object_get(body, key);
+    return json_is_null(value) ? NULL : value;
+}
+
+const char *
+api_body_string(json_t *body, const char *key, struct br_error *err)
+{
+    json_t *value = member(body, key);
+
+    if (value == NULL)
+        return NULL;
+    if (!json_is_string(value)) {
+        br_error_field(err, key, "must be a string");
+        return NULL;
+    }
+    /* A NUL would cut the text short where the use case reads it: refuse rather than truncate. */
+    if (strlen(json_string_value(value)) != json_string_length(value)) {
+        br_error_field(err, key, "must not contain a NUL character");
+        return NULL;
+    }
+    return json_string_value(value);
+}
+
+bool
+api_body_bool(json_t *body, const char *key, bool fallback, struct br_error *err)
+{
+    json_t *value = member(body, key);
+
+    if (value == NULL)
+        return fallback;
+    if (!json_is_boolean(value)) {
+        br_error_field(err, key, "must be true or false");
+        return fallback;
+    }
+    return json_is_true(value);
+}
+
+int64_t
+api_body_integer(json_t *body, const char *key, const char *what, bool *present,
+                 struct br_error *err)
+{
+    json_t *value = member(body, key);
+
+    *present = value != NULL;
+    if (value == NULL)
+        return 0;
+    if (!json_is_integer(value)) {
+        br_error_field(err, key, "must be %s (a whole number)", what);
+        return 0;
+    }
+    return (int64_t)json_integer_value(value);
+}
+
+char *
+api_body_json_text(json_t *body, const char *key)
+{
+    json_t *value = member(body, key);
+    return value != NULL ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+}
+
+void
+api_body_known(json_t *body, const char *const *known, const char *what, struct br_error *err)
+{
+    const char *key;
+    json_t *value;
+
+    json_object_foreach(body, key, value)
+    {
+        bool found = false;
+        for (size_t i = 0; known[i] != NULL && !found; i++)
+            found = strcmp(key, known[i]) == 0;
+        if (!found)
+            br_error_field(err, key, "is not a field of %s", what);
+    }
+}
