@@ -386,6 +386,23 @@ refused(struct app *app, int rc, struct br_error *err)
     return rc;
 }
 
+/* Opens a change to a person's record: begins the transaction, loads the record into app->record
+ * and checks that the actor may write this area of it (access.h).  On failure nothing is left
+ * open: a refusal's audit entry is committed, anything else rolled back. */
+static int
+begin_change(struct app *app, const struct actor *actor, int64_t person_id,
+             enum access_area area, struct br_error *err)
+{
+    int rc = app->store->ops->begin(app->store, err);
+    if (rc != 0)
+        return rc;
+    if ((rc = load_person(app, person_id, err)) != 0)
+        return finish(app, rc, err);
+    if ((rc = access_require(app, actor, person_id, area, ACCESS_WRITE, NULL, err)) != 0)
+        return refused(app, rc, err);
+    return 0;
+}
+
 int
 app_register_person(struct app *app, const struct actor *actor, struct stored_person *person,
                     const char *ssn, int64_t *dups, size_t max_dups, size_t *n_dups,
@@ -438,13 +455,8 @@ app_determine_eligibility(struct app *app, const struct actor *actor, int64_t pe
                           struct br_error *err)
 {
     int rc;
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+    if ((rc = begin_change(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
         return rc;
-    if ((rc = load_person(app, person_id, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_WRITE, NULL, err)) !=
-        0)
-        return refused(app, rc, err);
     if ((rc = app->store->ops->enrollment_insert(app->store, person_id, enrollment, &app->catalog,
                                                  facts_json, actor->user_id, err)) != 0)
         goto out;
@@ -465,13 +477,8 @@ app_record_service(struct app *app, const struct actor *actor, int64_t person_id
                    const char *note_body, struct br_error *err)
 {
     int rc;
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+    if ((rc = begin_change(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
         return rc;
-    if ((rc = load_person(app, person_id, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_WRITE, NULL, err)) !=
-        0)
-        return refused(app, rc, err);
     /* RULES.md §3: the new service is checked against the person's whole record. */
     person_record_add_service(&app->record, service);
     if ((rc = validate_item(app, "services", app->record.n_services - 1, err)) != 0)
@@ -496,13 +503,8 @@ app_close_service(struct app *app, const struct actor *actor, int64_t person_id,
 {
     struct service *found = NULL;
     int rc;
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+    if ((rc = begin_change(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
         return rc;
-    if ((rc = load_person(app, person_id, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_WRITE, NULL, err)) !=
-        0)
-        return refused(app, rc, err);
     for (size_t i = 0; i < app->record.n_services && found == NULL; i++)
         if (app->record.services[i].id == service_id)
             found = &app->record.services[i];
@@ -537,13 +539,8 @@ app_record_gap(struct app *app, const struct actor *actor, int64_t person_id,
                struct br_error *err)
 {
     int rc;
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+    if ((rc = begin_change(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
         return rc;
-    if ((rc = load_person(app, person_id, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_WRITE, NULL, err)) !=
-        0)
-        return refused(app, rc, err);
     /* RULES.md §5: length, reason and overlap with the person's other gaps. */
     person_record_add_gap(&app->record, gap);
     if ((rc = validate_item(app, "gaps", app->record.n_gaps - 1, err)) != 0)
@@ -575,13 +572,8 @@ app_write_note(struct app *app, const struct actor *actor, struct case_note *not
         br_error_field(err, "body", "is required");
         return br_error_set(err, BR_EINVAL, "a case note needs text");
     }
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+    if ((rc = begin_change(app, actor, note->person_id, ACCESS_CASE_NOTES, err)) != 0)
         return rc;
-    if ((rc = load_person(app, note->person_id, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, note->person_id, ACCESS_CASE_NOTES, ACCESS_WRITE, NULL,
-                             err)) != 0)
-        return refused(app, rc, err);
     /* A note documents one of this person's services, or none. */
     bool service_known = note->service_id == 0;
     for (size_t i = 0; i < app->record.n_services && !service_known; i++)
@@ -612,13 +604,8 @@ app_record_contact(struct app *app, const struct actor *actor, struct contact *c
                    struct br_error *err)
 {
     int rc;
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+    if ((rc = begin_change(app, actor, contact->person_id, ACCESS_CONTACTS, err)) != 0)
         return rc;
-    if ((rc = load_person(app, contact->person_id, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, contact->person_id, ACCESS_CONTACTS, ACCESS_WRITE, NULL,
-                             err)) != 0)
-        return refused(app, rc, err);
     if ((rc = app->store->ops->contact_insert(app->store, contact, err)) != 0)
         goto out;
     rc = audit(app, actor, contact->person_id, "contact.record", "contact", contact->id,
