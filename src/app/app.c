@@ -497,11 +497,14 @@ out:
     return finish(app, rc, err);
 }
 
-int
-app_close_service(struct app *app, const struct actor *actor, int64_t person_id,
-                  int64_t service_id, int32_t end_on, struct br_error *err)
+/* The use case of app_close_service and app_correct_service; action names it in the audit. */
+static int
+correct_service(struct app *app, const struct actor *actor, int64_t person_id, int64_t service_id,
+                const struct service_correction *change, const char *action, struct service *out,
+                struct br_error *err)
 {
     struct service *found = NULL;
+    json_t *before = NULL;
     int rc;
     if ((rc = begin_change(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
         return rc;
@@ -513,22 +516,113 @@ app_close_service(struct app *app, const struct actor *actor, int64_t person_id,
                           (long long)person_id, (long long)service_id);
         goto out;
     }
-    json_t *before = service_json(app, found);
-    found->end_on = end_on;
-    if ((rc = validate_item(app, "services", (size_t)(found - app->record.services), err)) != 0) {
-        json_decref(before);
+    int64_t expected = change->expected_version != 0 ? change->expected_version : found->version;
+    if (expected != found->version) {
+        rc = br_error_set(err, BR_ESTALE,
+                          "service %lld was changed by someone else (version %lld is no longer "
+                          "current)",
+                          (long long)service_id, (long long)expected);
         goto out;
     }
-    if ((rc = app->store->ops->service_update(app->store, person_id, found, err)) != 0) {
-        json_decref(before);
+    before = service_json(app, found);
+    if (change->set_code)
+        found->code = change->code;
+    if (change->set_start)
+        found->start_on = change->start_on;
+    if (change->set_end)
+        found->end_on = change->end_on;
+    if (change->set_projected_end)
+        found->projected_end_on = change->projected_end_on;
+    /* RULES.md §3: the corrected service is checked against the person's whole record. */
+    if ((rc = validate_item(app, "services", (size_t)(found - app->record.services), err)) != 0)
+        goto out;
+    if ((rc = app->store->ops->service_correct(app->store, person_id, found, &app->catalog,
+                                               change->provider, expected, err)) != 0)
+        goto out;
+    if ((rc = app_refresh_clock(app, person_id, &app->record, err)) != 0)
+        goto out;
+    json_t *after = service_json(app, found);
+    if (change->provider != NULL)
+        json_object_set_new(after, "provider", json_string(change->provider));
+    rc = audit(app, actor, person_id, action, "service", service_id,
+               json_pack("{s:o, s:o}", "before", before, "after", after), err);
+    before = NULL;
+    if (rc == 0 && out != NULL)
+        *out = *found;
+out:
+    json_decref(before);
+    return finish(app, rc, err);
+}
+
+int
+app_close_service(struct app *app, const struct actor *actor, int64_t person_id,
+                  int64_t service_id, int32_t end_on, struct br_error *err)
+{
+    struct service_correction change = {.set_end = true, .end_on = end_on};
+    return correct_service(app, actor, person_id, service_id, &change, "service.close", NULL, err);
+}
+
+int
+app_correct_service(struct app *app, const struct actor *actor, int64_t person_id,
+                    int64_t service_id, const struct service_correction *change,
+                    struct service *out, struct br_error *err)
+{
+    return correct_service(app, actor, person_id, service_id, change, "service.correct", out,
+                           err);
+}
+
+int
+app_correct_enrollment(struct app *app, const struct actor *actor, int64_t person_id,
+                       int64_t enrollment_id, int32_t eligibility_on, int64_t expected_version,
+                       struct enrollment *out, struct br_error *err)
+{
+    struct enrollment *found = NULL;
+    char problems[sizeof(err->fields[0].problem)] = "";
+    int rc;
+    if ((rc = begin_change(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
+        return rc;
+    for (size_t i = 0; i < app->record.n_enrollments && found == NULL; i++)
+        if (app->record.enrollments[i].id == enrollment_id)
+            found = &app->record.enrollments[i];
+    if (found == NULL) {
+        rc = br_error_set(err, BR_ENOTFOUND, "person %lld has no enrollment %lld",
+                          (long long)person_id, (long long)enrollment_id);
         goto out;
     }
-    if ((rc = app_refresh_clock(app, person_id, &app->record, err)) != 0) {
-        json_decref(before);
+    int64_t expected = expected_version != 0 ? expected_version : found->version;
+    if (expected != found->version) {
+        rc = br_error_set(err, BR_ESTALE,
+                          "enrollment %lld was changed by someone else (version %lld is no "
+                          "longer current)",
+                          (long long)enrollment_id, (long long)expected);
         goto out;
     }
-    rc = audit(app, actor, person_id, "service.close", "service", service_id,
-               json_pack("{s:o, s:o}", "before", before, "after", service_json(app, found)), err);
+    int32_t was = found->eligibility_on;
+    found->eligibility_on = eligibility_on;
+    /* RULES.md §3: no participation-triggering service may then come before eligibility; the
+     * services' problems are reported on the one field this change has. */
+    if ((rc = record_validate(&app->catalog, &app->policy, &app->record, err)) != 0) {
+        if (err->n_fields > 0)
+            snprintf(problems, sizeof(problems), "%s", err->fields[0].problem);
+        err->n_fields = 0;
+        err->n_dropped = 0;
+        br_error_field(err, "eligibility_date", "would break RULES.md §3: %s", problems);
+        rc = br_error_set(err, BR_EINVAL, "the eligibility date cannot be corrected");
+        goto out;
+    }
+    if ((rc = app->store->ops->enrollment_correct(app->store, person_id, found, expected, err)) !=
+        0)
+        goto out;
+    if ((rc = app_refresh_clock(app, person_id, &app->record, err)) != 0)
+        goto out;
+    const char *program = app->catalog.programs[found->program].code;
+    rc = audit(app, actor, person_id, "enrollment.correct", "enrollment", enrollment_id,
+               json_pack("{s:{s:s, s:o}, s:{s:s, s:o}}", "before", "program", program,
+                         "eligibility_date", json_date(was), "after", "program", program,
+                         "eligibility_date", json_date(found->eligibility_on)),
+               err);
+    if (rc == 0 && out != NULL)
+        *out = *found;
 out:
     return finish(app, rc, err);
 }

@@ -74,6 +74,32 @@ int app_record_service(struct app *app, const struct actor *actor, int64_t perso
 int app_close_service(struct app *app, const struct actor *actor, int64_t person_id,
                       int64_t service_id, int32_t end_on, struct br_error *err);
 
+/* A correction of a stored service: each set_ member replaces that field, provider when not
+ * NULL; the program stays.  expected_version is the version the caller read (If-Match), or 0
+ * for the current one. */
+struct service_correction {
+    int64_t expected_version;
+    bool set_code, set_start, set_end, set_projected_end;
+    int code;
+    int32_t start_on, end_on, projected_end_on;
+    const char *provider;
+};
+
+/* Corrects a stored service after checking the whole record against RULES.md §3 (its field
+ * errors name the service's fields), bumps its version, refreshes the clock and audits the
+ * before and after.  *out receives the service as stored.  BR_ESTALE when the version moved on. */
+int app_correct_service(struct app *app, const struct actor *actor, int64_t person_id,
+                        int64_t service_id, const struct service_correction *change,
+                        struct service *out, struct br_error *err);
+
+/* Corrects an enrollment's eligibility date (If-Match on expected_version, as above): refused on
+ * "eligibility_date" when a participation-triggering service would then come before eligibility.
+ * Refreshes the clock and audits; *out receives the enrollment as stored. */
+int app_correct_enrollment(struct app *app, const struct actor *actor, int64_t person_id,
+                           int64_t enrollment_id, int32_t eligibility_on,
+                           int64_t expected_version, struct enrollment *out,
+                           struct br_error *err);
+
 /* Records a planned gap (RULES.md §5) with its case note, and refreshes the clock. */
 int app_record_gap(struct app *app, const struct actor *actor, int64_t person_id,
                    struct planned_gap *gap, const char *services_after, const char *note_body,

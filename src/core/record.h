@@ -18,6 +18,7 @@ struct enrollment {
     int64_t id; /* the store's id; 0 when not stored */
     int program;
     int32_t eligibility_on;
+    int64_t version; /* the store's version (ETag / If-Match); 0 when not stored */
 };
 
 struct service {
@@ -27,6 +28,7 @@ struct service {
     int32_t start_on;         /* actual start */
     int32_t end_on;           /* actual end; DATE_NONE while open */
     int32_t projected_end_on; /* DATE_NONE when not given */
+    int64_t version;          /* the store's version (ETag / If-Match); 0 when not stored */
 };
 
 /* The valid reasons for a planned gap in service (RULES.md §5; seed 004). */

@@ -6,13 +6,15 @@
  * speak one language.  Every bad field of a request is named in one 400; the use cases
  * (app.h, manual_exit.h, casefile.h, records.h) decide access and the rules, and write all or
  * nothing.  A change that moves the exit clock answers with the person's determination as of
- * today, as GET /api/v1/people/{id}/exit has it.  Lists are pages: limit (1..100), offset. */
+ * today, as GET /api/v1/people/{id}/exit has it (a service or gap recorded: with the person's
+ * alerts as of today too).  Lists are pages: limit (1..100), offset. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/admin.h"
+#include "app/alerts_app.h"
 #include "app/bundle.h"
 #include "app/casefile.h"
 #include "app/manual_exit.h"
@@ -216,20 +218,21 @@ enrollment_json(const struct app *app, const struct enrollment *e,
         if (exits->items[i].program == e->program &&
             (latest == NULL || exits->items[i].period > latest->period))
             latest = &exits->items[i];
-    return json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)e->id, "program",
+    return json_pack("{s:I, s:s, s:o, s:o, s:I}", "id", (json_int_t)e->id, "program",
                      app->catalog.programs[e->program].code, "eligibility_date",
                      day_json(e->eligibility_on), "exit",
-                     latest != NULL ? recorded_exit_json(app, latest) : json_null());
+                     latest != NULL ? recorded_exit_json(app, latest) : json_null(), "version",
+                     (json_int_t)e->version);
 }
 
 static json_t *
 service_json(const struct app *app, const struct service *s)
 {
-    return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)s->id, "program",
+    return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:I}", "id", (json_int_t)s->id, "program",
                      app->catalog.programs[s->program].code, "code",
                      app->catalog.services[s->code].code, "start_date", day_json(s->start_on),
                      "end_date", day_json(s->end_on), "projected_end_date",
-                     day_json(s->projected_end_on));
+                     day_json(s->projected_end_on), "version", (json_int_t)s->version);
 }
 
 static json_t *
@@ -287,15 +290,6 @@ exit_now(struct http_request *req, struct br_error *err)
     return out;
 }
 
-static const struct service *
-record_service(const struct app *app, int64_t id)
-{
-    for (size_t i = 0; i < app->record.n_services; i++)
-        if (app->record.services[i].id == id)
-            return &app->record.services[i];
-    return NULL;
-}
-
 /* Answers status with {item_name: item (stolen), "exit": the determination as of today}; false
  * when that read failed (the change is made, but the answer is an error). */
 static bool
@@ -313,6 +307,48 @@ reply_with_exit(struct http_request *req, struct http_response *res, int status,
         return false;
     }
     http_reply_json(res, status, json_pack("{s:o, s:o}", item_name, item, "exit", exit));
+    return true;
+}
+
+/* Adds to the answer to a change the person's "exit" (the determination as of today) and
+ * "alerts" (as of today, as GET /api/v1/people/{id}/alerts has them: the areas the caller may
+ * not see are withheld, their alerts not computed); -1 with err when either read failed. */
+static int
+add_exit_and_alerts(struct http_request *req, json_t *body, struct br_error *err)
+{
+    struct alert_list alerts;
+    unsigned withheld = 0;
+
+    json_t *exit = exit_now(req, err);
+    if (exit == NULL)
+        return -1;
+    json_object_set_new(body, "exit", exit);
+    alert_list_init(&alerts);
+    int rc = app_person_alerts(req->app, &req->actor, req->ids[0], req->app->today, &alerts,
+                               &withheld, err);
+    if (rc == 0)
+        json_object_set_new(body, "alerts", app_alerts_json(req->app, alerts.items, alerts.n));
+    alert_list_cleanup(&alerts);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Answers status with {item_name: item (stolen), "exit": ..., "alerts": [...]}; false when a read
+ * failed (the change is made, but the answer is an error). */
+static bool
+reply_to_change(struct http_request *req, struct http_response *res, int status,
+                const char *item_name, json_t *item)
+{
+    struct br_error err;
+
+    br_error_clear(&err);
+    json_t *body = json_pack("{s:o}", item_name, item);
+    if (add_exit_and_alerts(req, body, &err) != 0) {
+        /* The change is made; only its answer failed. */
+        json_decref(body);
+        http_error_reply(req, res, &err);
+        return false;
+    }
+    http_reply_json(res, status, body);
     return true;
 }
 
@@ -382,7 +418,42 @@ out:
     free(facts);
 }
 
-/* PATCH .../enrollments/{eid} takes one change, the manual exit: {"exit": {"reason": R}}. */
+static bool if_match_read(const struct http_request *req, struct http_response *res,
+                          const char *what, int64_t *version, struct br_error *err);
+
+/* {"eligibility_date": D} corrects the determination (If-Match: the enrollment's ETag). */
+static void
+enrollment_correct(struct http_request *req, struct http_response *res)
+{
+    static const char *const known[] = {"eligibility_date"};
+    struct enrollment enrollment;
+    struct br_error err;
+    int64_t version = 0;
+    int32_t eligibility_on = DATE_NONE;
+
+    br_error_clear(&err);
+    if (!if_match_read(req, res, "enrollment", &version, &err))
+        return;
+    refuse_unknown(req->json, known, COUNT(known),
+                   "an eligibility correction (an exit is a change of its own)", &err);
+    date_member(req->json, "eligibility_date", true, &eligibility_on, &err);
+    if (eligibility_on != DATE_NONE && eligibility_on > req->app->today)
+        br_error_field(&err, "eligibility_date",
+                       "is after today: eligibility is determined on "
+                       "or before the day it is recorded");
+    if (refused_fields(req, res, &err, "the eligibility determination cannot be corrected"))
+        return;
+    if (app_correct_enrollment(req->app, &req->actor, req->ids[0], req->ids[1], eligibility_on,
+                               version, &enrollment, &err) != 0) {
+        http_error_reply(req, res, &err);
+        return;
+    }
+    if (reply_with_exit(req, res, 200, "enrollment", enrollment_json(req->app, &enrollment, NULL)))
+        http_header_add(res, "ETag", "\"%lld\"", (long long)enrollment.version);
+}
+
+/* PATCH .../enrollments/{eid} takes one change: the manual exit, {"exit": {"reason": R}}, or a
+ * correction of the eligibility date (enrollment_correct). */
 void
 api_enrollment_patch(struct http_request *req, struct http_response *res)
 {
@@ -392,6 +463,10 @@ api_enrollment_patch(struct http_request *req, struct http_response *res)
     struct br_error err;
     char names[256] = "";
 
+    if (json_object_get(req->json, "eligibility_date") != NULL) {
+        enrollment_correct(req, res);
+        return;
+    }
     br_error_clear(&err);
     refuse_unknown(req->json, known, COUNT(known), "an enrollment that can be changed", &err);
     json_t *exit = json_object_get(req->json, "exit");
@@ -569,48 +644,93 @@ api_services_create(struct http_request *req, struct http_response *res)
     }
     json_t *item = service_json(req->app, &service);
     json_object_set_new(item, "provider", json_string(detail.provider));
-    if (reply_with_exit(req, res, 201, "service", item))
+    if (reply_to_change(req, res, 201, "service", item))
         http_header_add(res, "Location", PEOPLE_PATH "/%lld/services/%lld", (long long)req->ids[0],
                         (long long)service.id);
 }
 
-/* PATCH .../services/{sid}: {"end_date": D} closes (or re-dates the end of) the service. */
+/* Reads If-Match, which a change of a versioned item needs: 428 without it, a field error when
+ * it is not one strong entity tag "N"; false when it answered (428). */
+static bool
+if_match_read(const struct http_request *req, struct http_response *res, const char *what,
+              int64_t *version, struct br_error *err)
+{
+    const char *value = http_header_get(req, "If-Match");
+    size_t len = value != NULL ? strlen(value) : 0;
+    int64_t v = 0;
+
+    if (value == NULL) {
+        http_error_status(res, 428, "precondition_required",
+                          "a change needs If-Match with the ETag of the item as you read it");
+        return false;
+    }
+    bool ok = len >= 3 && len <= 20 && value[0] == '"' && value[len - 1] == '"';
+    for (size_t i = 1; ok && i + 1 < len; i++) {
+        ok = value[i] >= '0' && value[i] <= '9';
+        v = v * 10 + (value[i] - '0');
+    }
+    if (!ok || v < 1)
+        br_error_field(err, "If-Match", "must be the ETag of the %s as read, such as \"3\"", what);
+    *version = ok ? v : 0;
+    return true;
+}
+
+/* A member that may be cleared: *set when present, *out DATE_NONE when null. */
+static void
+date_change(json_t *body, const char *name, bool *set, int32_t *out, struct br_error *err)
+{
+    *set = json_object_get(body, name) != NULL;
+    date_member(body, name, false, out, err);
+}
+
+/* PATCH .../services/{sid} corrects the service (If-Match: its ETag): any of start_date,
+ * end_date (null reopens), projected_end_date (null clears), code and provider; the program
+ * stays.  Closing is {"end_date": D}. */
 void
 api_service_patch(struct http_request *req, struct http_response *res)
 {
-    static const char *const known[] = {"end_date"};
-    int64_t service_id = req->ids[1];
+    static const char *const known[] = {"start_date", "end_date", "projected_end_date", "code",
+                                        "provider"};
+    struct service_correction change = {0};
+    struct service service;
     struct br_error err;
-    int32_t end_on = DATE_NONE;
 
     br_error_clear(&err);
-    /* The store keeps no version a client can read for a service, so If-Match is accepted as
-     * given; the change is one column, made inside one transaction. */
-    refuse_unknown(req->json, known, COUNT(known),
-                   "a service that can be changed (only "
-                   "end_date)",
-                   &err);
-    date_member(req->json, "end_date", true, &end_on, &err);
+    if (!if_match_read(req, res, "service", &change.expected_version, &err))
+        return;
+    refuse_unknown(req->json, known, COUNT(known), "a service that can be corrected", &err);
+    if (json_object_size(req->json) == 0)
+        br_error_field(&err, "body", "names no field to change");
+    change.set_start = json_object_get(req->json, "start_date") != NULL;
+    date_member(req->json, "start_date", change.set_start, &change.start_on, &err);
+    date_change(req->json, "end_date", &change.set_end, &change.end_on, &err);
+    date_change(req->json, "projected_end_date", &change.set_projected_end,
+                &change.projected_end_on, &err);
+    change.set_code = json_object_get(req->json, "code") != NULL;
+    const char *code = text_member(req->json, "code", change.set_code, 0, &err);
+    if (code != NULL) {
+        change.code = catalog_service_index(&req->app->catalog, code);
+        if (change.code == CATALOG_NOT_FOUND)
+            br_error_field(&err, "code",
+                           "is not a service code of the catalog (GET "
+                           "/api/v1/catalog/services)");
+    }
+    change.provider =
+        text_member(req->json, "provider", false, sizeof(((struct service_detail *)0)->provider) - 1,
+                    &err);
     if (refused_fields(req, res, &err, "the service cannot be changed"))
         return;
-    if (app_close_service(req->app, &req->actor, req->ids[0], service_id, end_on, &err) != 0) {
+    /* RULES.md §3 is app_correct_service's to check against the whole record. */
+    if (app_correct_service(req->app, &req->actor, req->ids[0], req->ids[1], &change, &service,
+                            &err) != 0) {
         http_error_reply(req, res, &err);
         return;
     }
-    br_error_clear(&err);
-    json_t *exit = exit_now(req, &err);
-    const struct service *service = record_service(req->app, service_id);
-    if (exit == NULL || service == NULL) {
-        json_decref(exit);
-        if (service == NULL)
-            br_error_set(&err, BR_EIO, "service %lld vanished after it was closed",
-                         (long long)service_id);
-        http_error_reply(req, res, &err);
-        return;
-    }
-    http_reply_json(
-        res, 200,
-        json_pack("{s:o, s:o}", "service", service_json(req->app, service), "exit", exit));
+    json_t *item = service_json(req->app, &service);
+    if (change.provider != NULL)
+        json_object_set_new(item, "provider", json_string(change.provider));
+    if (reply_with_exit(req, res, 200, "service", item))
+        http_header_add(res, "ETag", "\"%lld\"", (long long)service.version);
 }
 
 /* ---- planned gaps --------------------------------------------------------------------------- */
@@ -667,7 +787,7 @@ api_gaps_create(struct http_request *req, struct http_response *res)
     }
     json_t *item = gap_json(req->app, &gap);
     json_object_set_new(item, "services_after", json_string(after));
-    reply_with_exit(req, res, 201, "gap", item);
+    reply_to_change(req, res, 201, "gap", item);
 }
 
 /* ---- case notes and contacts ---------------------------------------------------------------- */

@@ -148,14 +148,18 @@ enum stmt_id {
     STMT_AUDIT_COUNT_ALL,
     STMT_AUDIT_PAGE_OF,
     STMT_AUDIT_COUNT_OF,
+    STMT_SERVICE_CORRECT,
+    STMT_SERVICE_EXISTS,
+    STMT_ENROLLMENT_CORRECT,
+    STMT_ENROLLMENT_EXISTS,
     STMT_COUNT
 };
 
 /* The columns a person, an enrollment, a service and a gap are read from, in order: record_load
  * and people_scan share the readers (the scan puts person_id first). */
 #define PERSON_COLUMNS "external_id, first_name, last_name, birth_date, sex, facts, version"
-#define ENROLLMENT_COLUMNS "id, program, eligibility_date"
-#define SERVICE_COLUMNS "id, program, code, start_date, end_date, projected_end_date"
+#define ENROLLMENT_COLUMNS "id, program, eligibility_date, version"
+#define SERVICE_COLUMNS "id, program, code, start_date, end_date, projected_end_date, version"
 #define GAP_COLUMNS "id, program, reason, start_date, planned_end_date"
 
 /* The filters of a name search (STMT_PEOPLE_BY_NAME): last-name range, then optional first-name
@@ -235,6 +239,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
         "projected_end_date, provider, staff_id, cost_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [STMT_FUNDING_INSERT] = "INSERT INTO service_funding (service_id, person_id, stream, percent) "
                             "VALUES (?, ?, ?, ?)",
+    /* Corrections: the version in the WHERE clause makes a stale write fail (If-Match). */
+    [STMT_SERVICE_CORRECT] =
+        "UPDATE services SET code = ?, start_date = ?, end_date = ?, projected_end_date = ?, "
+        "provider = coalesce(?, provider), version = version + 1 "
+        "WHERE id = ? AND person_id = ? AND version = ?",
+    [STMT_SERVICE_EXISTS] = "SELECT 1 FROM services WHERE id = ? AND person_id = ?",
+    [STMT_ENROLLMENT_CORRECT] = "UPDATE enrollments SET eligibility_date = ?, version = version + 1 "
+                                "WHERE id = ? AND person_id = ? AND version = ?",
+    [STMT_ENROLLMENT_EXISTS] = "SELECT 1 FROM enrollments WHERE id = ? AND person_id = ?",
     [STMT_SERVICE_UPDATE] =
         "UPDATE services SET start_date = ?, end_date = ?, projected_end_date = ?, "
         "version = version + 1 WHERE id = ? AND person_id = ?",
@@ -1686,6 +1699,7 @@ read_enrollment(sqlite3_stmt *stmt, int col, const struct catalog *catalog, stru
     e->id = row_int64(&r);
     e->program = row_program(&r, catalog);
     e->eligibility_on = row_date(&r);
+    e->version = row_int64(&r);
     return r.bad;
 }
 
@@ -1700,6 +1714,7 @@ read_service(sqlite3_stmt *stmt, int col, const struct catalog *catalog, struct 
     sv->start_on = row_date(&r);
     sv->end_on = row_date(&r);
     sv->projected_end_on = row_date(&r);
+    sv->version = row_int64(&r);
     if (sv->start_on == DATE_NONE)
         row_problem(&r, "no start date");
     return r.bad;
@@ -1833,6 +1848,7 @@ sqlite_enrollment_insert(struct store *st, int64_t person_id, struct enrollment 
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
     enrollment->id = sqlite3_last_insert_rowid(s->db);
+    enrollment->version = 1;
     return 0;
 }
 
@@ -1901,8 +1917,10 @@ sqlite_service_insert(struct store *st, int64_t person_id, struct service *servi
     rc = insert_funding(s, person_id, id, detail, err);
 out:
     rc = op_end(s, own, rc, err);
-    if (rc == 0)
+    if (rc == 0) {
         service->id = id;
+        service->version = 1;
+    }
     return rc;
 }
 
@@ -1928,6 +1946,92 @@ sqlite_service_update(struct store *st, int64_t person_id, const struct service 
     if (sqlite3_changes(s->db) == 0)
         return br_error_set(err, BR_ENOTFOUND, "person %" PRId64 " has no service %" PRId64,
                             person_id, service->id);
+    return 0;
+}
+
+/* After a versioned UPDATE changed no row: BR_ENOTFOUND when the row is not the person's,
+ * else BR_ESTALE (someone changed it since expected_version was read). */
+static int
+stale_or_missing(struct sqlite_store *s, enum stmt_id exists, const char *kind, int64_t person_id,
+                 int64_t id, int64_t expected_version, const char *what, struct br_error *err)
+{
+    char missing[96];
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, exists, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, id);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    snprintf(missing, sizeof(missing), "person %" PRId64 " has no %s %" PRId64, person_id, kind,
+             id);
+    if ((rc = stmt_row(stmt, what, missing, err)) != 0)
+        return rc;
+    sqlite3_reset(stmt);
+    return br_error_set(err, BR_ESTALE,
+                        "%s %" PRId64 " was changed by someone else (version %" PRId64
+                        " is no longer current)",
+                        kind, id, expected_version);
+}
+
+static int
+sqlite_service_correct(struct store *st, int64_t person_id, struct service *service,
+                       const struct catalog *catalog, const char *provider,
+                       int64_t expected_version, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "correct the service";
+    const char *code = catalog_service_code(catalog, service->code);
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (code == NULL)
+        return br_error_set(err, BR_EINVAL, "cannot %s: its code is not in the catalog", what);
+    if ((rc = stmt_get(s, STMT_SERVICE_CORRECT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_text(&b, code);
+    bind_date(&b, service->start_on);
+    bind_date(&b, service->end_on);
+    bind_date(&b, service->projected_end_on);
+    bind_text(&b, provider);
+    bind_int64(&b, service->id);
+    bind_int64(&b, person_id);
+    bind_int64(&b, expected_version);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return stale_or_missing(s, STMT_SERVICE_EXISTS, "service", person_id, service->id,
+                                expected_version, what, err);
+    service->version = expected_version + 1;
+    return 0;
+}
+
+static int
+sqlite_enrollment_correct(struct store *st, int64_t person_id, struct enrollment *enrollment,
+                          int64_t expected_version, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "correct the enrollment";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_ENROLLMENT_CORRECT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_date(&b, enrollment->eligibility_on);
+    bind_int64(&b, enrollment->id);
+    bind_int64(&b, person_id);
+    bind_int64(&b, expected_version);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return stale_or_missing(s, STMT_ENROLLMENT_EXISTS, "enrollment", person_id,
+                                enrollment->id, expected_version, what, err);
+    enrollment->version = expected_version + 1;
     return 0;
 }
 
@@ -4120,6 +4224,8 @@ static const struct store_ops sqlite_ops = {
     .agencies_page = sqlite_agencies_page,
     .roles_load = sqlite_roles_load,
     .audit_page = sqlite_audit_page,
+    .service_correct = sqlite_service_correct,
+    .enrollment_correct = sqlite_enrollment_correct,
 };
 
 /* Sets the connection up as braid needs it.  The journal mode is checked, not assumed: WAL is

@@ -377,6 +377,16 @@ struct store_ops {
     int (*audit_page)(struct store *st, int64_t person_id, int64_t limit, int64_t offset,
                       struct audit_record **entries, size_t *n, size_t *cap, int64_t *total,
                       struct br_error *err);
+
+    /* Corrections, if the row's version is still expected_version (If-Match); the version is
+     * bumped and written back.  BR_ESTALE when it moved on, BR_ENOTFOUND when the row is not the
+     * person's.  service_correct rewrites code and dates (program stays), and the provider when
+     * provider is not NULL; enrollment_correct rewrites the eligibility date. */
+    int (*service_correct)(struct store *st, int64_t person_id, struct service *service,
+                           const struct catalog *catalog, const char *provider,
+                           int64_t expected_version, struct br_error *err);
+    int (*enrollment_correct)(struct store *st, int64_t person_id, struct enrollment *enrollment,
+                              int64_t expected_version, struct br_error *err);
 };
 
 struct store {

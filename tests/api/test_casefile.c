@@ -27,6 +27,9 @@ static char auditor_bearer[256];
 /* ---- helpers -------------------------------------------------------------------------------- */
 
 #define PATCH(r, path, body) send_request((r), NULL, "PATCH", (path), (body), S.bearer, NULL)
+/* A PATCH with If-Match: tag is the ETag as a string literal, such as "\"2\"". */
+#define PATCH_IF(r, path, body, tag)                                                               \
+    send_request((r), NULL, "PATCH", (path), (body), S.bearer, "If-Match: " tag, NULL)
 
 /* One number from a query of the database, on a connection of its own. */
 static long long
@@ -120,6 +123,7 @@ serve(int64_t person, const char *program, const char *code, const char *start, 
     create(&r, person, "services", body);
     json_t *service = json_object_get(r.json, "service");
     assert_true(json_is_object(json_object_get(r.json, "exit")));
+    assert_true(json_is_array(json_object_get(r.json, "alerts")));
     int64_t id = json_integer_value(json_object_get(service, "id"));
     assert_true(id > 0);
     reply_free(&r);
@@ -160,6 +164,21 @@ period_of(json_t *exit, const char *program)
             found = p; /* the latest period comes last */
     }
     return found;
+}
+
+/* Whether a change's answer has "alerts" as an array with an alert of kind for service_id. */
+static bool
+has_alert(const struct reply *r, const char *kind, int64_t service_id)
+{
+    json_t *alerts = json_object_get(r->json, "alerts");
+    assert_true(json_is_array(alerts));
+    for (size_t i = 0; i < json_array_size(alerts); i++) {
+        json_t *a = json_array_get(alerts, i);
+        if (strcmp(member_text(a, "kind"), kind) == 0 &&
+            json_integer_value(json_object_get(a, "service_id")) == service_id)
+            return true;
+    }
+    return false;
 }
 
 /* The line `braid exits --db` prints for bundle id id. */
@@ -403,8 +422,20 @@ test_services(void **state)
     assert_string_equal(member_text(adult, "status"), "active");
     assert_string_equal(member_text(adult, "held_by"), "open_service");
     assert_non_null(header(&r, "Location", v, sizeof(v)));
+    /* The person's alerts as of today come with it: the service has its note. */
+    assert_false(has_alert(&r, "NOTE_MISSING", sid));
     reply_free(&r);
     assert_int_equal(list_total(person, "notes"), 1); /* the service's case note */
+    /* A service recorded without a note is missing one, and the answer says so. */
+    snprintf(body, sizeof(body), "/api/v1/people/%lld/services", (long long)other);
+    POST(&r, body,
+         "{\"program\":\"ADULT\",\"code\":\"CASE_MANAGEMENT\",\"start_date\":\"2026-10-01\","
+         "\"end_date\":\"2026-10-01\"}");
+    expect_status(&r, 201);
+    int64_t unnoted = json_integer_value(json_object_get(json_object_get(r.json, "service"), "id"));
+    assert_true(unnoted > 0);
+    assert_true(has_alert(&r, "NOTE_MISSING", unnoted));
+    reply_free(&r);
 
     long long before = rows_written();
     /* RULES.md §3: a triggering service before eligibility, or in a program without any. */
@@ -469,26 +500,26 @@ test_services(void **state)
     assert_true(json_is_null(json_object_get(adult, "held_by")));
     reply_free(&r);
     before = rows_written();
-    PATCH(&r, path, "{\"end_date\":\"2026-09-30\",\"start_date\":\"2026-09-01\"}");
+    PATCH_IF(&r, path, "{\"end_date\":\"2026-09-30\",\"start_date\":\"2026-08-01\"}", "\"2\"");
     expect_error(&r, 400, "validation_failed");
     expect_field(&r, "start_date");
     reply_free(&r);
-    PATCH(&r, path, "{}");
+    PATCH_IF(&r, path, "{}", "\"2\"");
     expect_error(&r, 400, "validation_failed");
-    expect_field(&r, "end_date");
+    expect_field(&r, "body");
     reply_free(&r);
-    PATCH(&r, path, "{\"end_date\":\"2026-09-30\"}");
+    PATCH_IF(&r, path, "{\"end_date\":\"2026-09-30\"}", "\"2\"");
     expect_error(&r, 400, "validation_failed");
     expect_field(&r, "end_date");
     reply_free(&r);
     /* Another person's service is not found under this person. */
     snprintf(path, sizeof(path), "/api/v1/people/%lld/services/%lld", (long long)person,
              (long long)others_service);
-    PATCH(&r, path, "{\"end_date\":\"2026-11-11\"}");
+    PATCH_IF(&r, path, "{\"end_date\":\"2026-11-11\"}", "\"1\"");
     expect_error(&r, 404, "not_found");
     reply_free(&r);
     snprintf(path, sizeof(path), "/api/v1/people/%lld/services/99999999", (long long)person);
-    PATCH(&r, path, "{\"end_date\":\"2026-11-11\"}");
+    PATCH_IF(&r, path, "{\"end_date\":\"2026-11-11\"}", "\"1\"");
     expect_error(&r, 404, "not_found");
     reply_free(&r);
     assert_int_equal(rows_written(), before);
@@ -538,7 +569,7 @@ test_gaps(void **state)
     (void)state;
     int64_t person = register_person("Gail", "Gapped", "1982-02-02");
     enroll(person, "ADULT", "2026-09-01");
-    serve(person, "ADULT", "OCCUPATIONAL_TRAINING", "2026-09-10", "2026-10-20");
+    int64_t trained = serve(person, "ADULT", "OCCUPATIONAL_TRAINING", "2026-09-10", "2026-10-20");
     snprintf(path, sizeof(path), "/api/v1/people/%lld/gaps", (long long)person);
     POST(&r, path,
          "{\"program\":\"ADULT\",\"start_date\":\"2026-11-01\",\"planned_end_date\":\"2027-03-01\","
@@ -552,6 +583,8 @@ test_gaps(void **state)
     json_t *adult = period_of(json_object_get(r.json, "exit"), "ADULT");
     assert_string_equal(member_text(adult, "held_by"), "planned_gap");
     assert_string_equal(member_text(adult, "soft_exit_on"), "2027-03-02");
+    /* The alerts come with it: the training was recorded without its case note. */
+    assert_true(has_alert(&r, "NOTE_MISSING", trained));
     reply_free(&r);
 
     long long before = rows_written();
@@ -726,7 +759,10 @@ test_partner_without_consent(void **state)
                            "\"start_date\":\"2026-11-02\"}");
     snprintf(path, sizeof(path), "/api/v1/people/%lld/services/%lld", (long long)person,
              (long long)service);
-    expect_partner_refused("PATCH", path, "{\"end_date\":\"2026-11-02\"}");
+    send_request(&r, NULL, "PATCH", path, "{\"end_date\":\"2026-11-02\"}", partner_bearer,
+                 "If-Match: \"1\"", NULL);
+    expect_error(&r, 403, "forbidden");
+    reply_free(&r);
     snprintf(path, sizeof(path), "/api/v1/people/%lld/gaps", (long long)person);
     expect_partner_refused("POST", path,
                            "{\"program\":\"ADULT\",\"start_date\":\"2026-11-01\","
@@ -976,7 +1012,7 @@ test_acceptance_scenario(void **state)
     int64_t cm = serve(person, "ADULT", "CASE_MANAGEMENT", "2026-10-01", NULL);
     snprintf(path, sizeof(path), "/api/v1/people/%lld/services/%lld", (long long)person,
              (long long)cm);
-    PATCH(&r, path, "{\"end_date\":\"2026-10-15\"}");
+    PATCH_IF(&r, path, "{\"end_date\":\"2026-10-15\"}", "\"1\"");
     expect_status(&r, 200);
     reply_free(&r);
 
@@ -1094,6 +1130,156 @@ test_concurrent_services(void **state)
            SERVICES_EACH, elapsed);
 }
 
+/* A row's value checked by SQL: 1 when the query's WHERE matches. */
+static long long
+db_matches(const char *table, int64_t id, const char *where)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE id = %lld AND %s", table,
+             (long long)id, where);
+    return db_count(sql);
+}
+
+static void
+test_service_correction(void **state)
+{
+    struct reply r;
+    char path[128], v[64];
+
+    (void)state;
+    int64_t person = register_person("Cora", "Corrected", "1984-04-04");
+    enroll(person, "ADULT", "2026-09-01");
+    int64_t sid = serve(person, "ADULT", "CASE_MANAGEMENT", "2026-10-01", NULL);
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/services", (long long)person);
+    GET(&r, path);
+    expect_status(&r, 200);
+    json_t *listed = json_array_get(json_object_get(r.json, "services"), 0);
+    assert_int_equal(json_integer_value(json_object_get(listed, "version")), 1);
+    reply_free(&r);
+
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/services/%lld", (long long)person,
+             (long long)sid);
+    /* No If-Match: 428. */
+    PATCH(&r, path, "{\"start_date\":\"2026-10-02\"}");
+    expect_error(&r, 428, "precondition_required");
+    reply_free(&r);
+    PATCH_IF(&r, path, "{\"start_date\":\"2026-10-02\"}", "\"one\"");
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "If-Match");
+    reply_free(&r);
+
+    /* The right ETag: any field corrected, not only the end; a new ETag. */
+    PATCH_IF(&r, path,
+             "{\"start_date\":\"2026-10-02\",\"projected_end_date\":\"2026-12-31\","
+             "\"code\":\"CAREER_COUNSELING\",\"provider\":\"Job Center West\"}",
+             "\"1\"");
+    expect_status(&r, 200);
+    assert_non_null(header(&r, "ETag", v, sizeof(v)));
+    assert_string_equal(v, "\"2\"");
+    json_t *service = json_object_get(r.json, "service");
+    assert_int_equal(json_integer_value(json_object_get(service, "version")), 2);
+    assert_string_equal(member_text(service, "start_date"), "2026-10-02");
+    assert_string_equal(member_text(service, "code"), "CAREER_COUNSELING");
+    assert_string_equal(member_text(service, "provider"), "Job Center West");
+    assert_true(json_is_object(json_object_get(r.json, "exit")));
+    reply_free(&r);
+    assert_int_equal(db_matches("services", sid,
+                                "start_date = '2026-10-02' AND provider = 'Job Center West' "
+                                "AND code = 'CAREER_COUNSELING' AND version = 2"),
+                     1);
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM audit_log WHERE action = 'service.correct' AND entity_id = %lld "
+             "AND after LIKE '%%\"before\":%%'",
+             (long long)sid);
+    assert_int_equal(db_count(sql), 1);
+
+    /* Stale: the version read is no longer current. */
+    PATCH_IF(&r, path, "{\"end_date\":\"2026-11-01\"}", "\"1\"");
+    expect_error(&r, 412, "stale_version");
+    reply_free(&r);
+    /* A correction that puts a triggering service before eligibility names the field. */
+    PATCH_IF(&r, path, "{\"start_date\":\"2026-08-15\"}", "\"2\"");
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "start_date");
+    assert_non_null(strstr(r.body, "before ADULT eligibility"));
+    reply_free(&r);
+    assert_int_equal(db_matches("services", sid, "start_date = '2026-10-02' AND version = 2"), 1);
+
+    /* YOUTH: a correction that moves a service before the objective assessment. */
+    int64_t youth = register_person("Yara", "Young", "2008-05-05");
+    enroll(youth, "YOUTH", "2026-09-01");
+    serve(youth, "YOUTH", "OBJECTIVE_ASSESSMENT", "2026-09-04", "2026-09-04");
+    int64_t tutoring = serve(youth, "YOUTH", "TUTORING", "2026-09-05", NULL);
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/services/%lld", (long long)youth,
+             (long long)tutoring);
+    long long before = rows_written();
+    PATCH_IF(&r, path, "{\"start_date\":\"2026-09-03\"}", "\"1\"");
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "code");
+    assert_non_null(strstr(r.body, "objective assessment"));
+    reply_free(&r);
+    assert_int_equal(db_matches("services", tutoring, "start_date = '2026-09-05' AND version = 1"),
+                     1);
+    assert_int_equal(rows_written(), before);
+}
+
+static void
+test_enrollment_correction(void **state)
+{
+    struct reply r;
+    char path[128], v[64], sql[256];
+
+    (void)state;
+    int64_t person = register_person("Eli", "Eligible", "1983-03-03");
+    int64_t eid = enroll(person, "ADULT", "2026-09-05");
+    serve(person, "ADULT", "CASE_MANAGEMENT", "2026-09-10", "2026-09-10");
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/enrollments", (long long)person);
+    GET(&r, path);
+    expect_status(&r, 200);
+    json_t *listed = json_array_get(json_object_get(r.json, "enrollments"), 0);
+    assert_int_equal(json_integer_value(json_object_get(listed, "version")), 1);
+    reply_free(&r);
+
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/enrollments/%lld", (long long)person,
+             (long long)eid);
+    PATCH(&r, path, "{\"eligibility_date\":\"2026-09-01\"}");
+    expect_error(&r, 428, "precondition_required");
+    reply_free(&r);
+    PATCH_IF(&r, path, "{\"eligibility_date\":\"2026-09-01\"}", "\"1\"");
+    expect_status(&r, 200);
+    assert_non_null(header(&r, "ETag", v, sizeof(v)));
+    assert_string_equal(v, "\"2\"");
+    json_t *enrollment = json_object_get(r.json, "enrollment");
+    assert_string_equal(member_text(enrollment, "eligibility_date"), "2026-09-01");
+    assert_int_equal(json_integer_value(json_object_get(enrollment, "version")), 2);
+    assert_true(json_is_object(json_object_get(r.json, "exit")));
+    reply_free(&r);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM audit_log WHERE action = 'enrollment.correct' AND "
+             "entity_id = %lld",
+             (long long)eid);
+    assert_int_equal(db_count(sql), 1);
+
+    /* Stale. */
+    PATCH_IF(&r, path, "{\"eligibility_date\":\"2026-09-02\"}", "\"1\"");
+    expect_error(&r, 412, "stale_version");
+    reply_free(&r);
+    /* After the service it triggered: refused on eligibility_date, nothing changed. */
+    PATCH_IF(&r, path, "{\"eligibility_date\":\"2026-09-15\"}", "\"2\"");
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "eligibility_date");
+    reply_free(&r);
+    assert_int_equal(
+        db_matches("enrollments", eid, "eligibility_date = '2026-09-01' AND version = 2"), 1);
+    assert_int_equal(db_count(sql), 1);
+
+    /* The manual exit is still a PATCH of its own, without If-Match. */
+    PATCH(&r, path, "{\"exit\":{\"reason\":\"NO_CONTACT\"}}");
+    expect_status(&r, 200);
+    reply_free(&r);
+}
+
 static void
 test_sigterm_exits_zero(void **state)
 {
@@ -1116,6 +1302,8 @@ main(void)
         cmocka_unit_test(test_manual_exit),
         cmocka_unit_test(test_acceptance_scenario),
         cmocka_unit_test(test_concurrent_services),
+        cmocka_unit_test(test_service_correction),
+        cmocka_unit_test(test_enrollment_correction),
         cmocka_unit_test(test_sigterm_exits_zero),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -193,7 +193,7 @@ add_person(struct fixture *f, const char *first, const char *last, const char *b
 static int64_t
 add_enrollment(struct fixture *f, int64_t person_id, const char *prog, const char *on)
 {
-    struct enrollment e = {0, program(f, prog), D(on)};
+    struct enrollment e = {0, program(f, prog), D(on), 0};
     assert_int_equal(
         f->st->ops->enrollment_insert(f->st, person_id, &e, &f->catalog, "{}", 0, &f->err), 0);
     assert_true(e.id > 0);
@@ -209,7 +209,7 @@ add_service(struct fixture *f, int64_t person_id, const char *prog, const char *
                         service_code(f, code),
                         D(start),
                         end != NULL ? D(end) : DATE_NONE,
-                        DATE_NONE};
+                        DATE_NONE, 0};
     assert_int_equal(f->st->ops->service_insert(f->st, person_id, &s, &f->catalog, NULL, &f->err),
                      0);
     assert_true(s.id > 0);
@@ -668,7 +668,7 @@ test_record_load(void **state)
     int64_t s1 = add_service(f, person, "WP", "STAFF_JOB_SEARCH", "2026-01-10", "2026-01-10");
     struct service projected = {
         0,         program(f, "ADULT"), service_code(f, "OCCUPATIONAL_TRAINING"), D("2026-03-01"),
-        DATE_NONE, D("2026-08-31")};
+        DATE_NONE, D("2026-08-31"), 0};
     struct service_detail detail;
     memset(&detail, 0, sizeof(detail));
     snprintf(detail.provider, sizeof(detail.provider), "Metro Community College");
@@ -727,8 +727,8 @@ test_invalid_catalog_index(void **state)
 {
     struct fixture *f = *state;
     int64_t person = add_person(f, "Ann", "Lee", NULL);
-    struct enrollment e = {0, 999, D("2026-01-01")};
-    struct service s = {0, 0, 999, D("2026-01-01"), DATE_NONE, DATE_NONE};
+    struct enrollment e = {0, 999, D("2026-01-01"), 0};
+    struct service s = {0, 0, 999, D("2026-01-01"), DATE_NONE, DATE_NONE, 0};
     struct planned_gap g = {0, -5, GAP_FAMILY_CARE, D("2026-01-01"), D("2026-05-01")};
 
     assert_int_equal(
@@ -754,7 +754,7 @@ test_service_update(void **state)
                              service_code(f, "CASE_MANAGEMENT"),
                              D("2026-01-10"),
                              D("2026-03-31"),
-                             D("2026-04-30")};
+                             D("2026-04-30"), 0};
     assert_int_equal(f->st->ops->service_update(f->st, person, &closed, &f->err), 0);
     person_record_init(&record);
     assert_int_equal(f->st->ops->record_load(f->st, &f->catalog, person, &record, &f->err), 0);
@@ -775,7 +775,7 @@ test_service_funding(void **state)
     struct fixture *f = *state;
     int64_t person = add_person(f, "Ann", "Lee", NULL);
     struct service s = {
-        0, program(f, "ADULT"), service_code(f, "OJT"), D("2026-01-10"), DATE_NONE, DATE_NONE};
+        0, program(f, "ADULT"), service_code(f, "OJT"), D("2026-01-10"), DATE_NONE, DATE_NONE, 0};
     struct service_detail detail;
 
     memset(&detail, 0, sizeof(detail));
@@ -930,7 +930,7 @@ test_failed_op_inside_transaction_leaves_the_rest(void **state)
     assert_int_equal(f->st->ops->begin(f->st, &f->err), 0);
     int64_t person = add_person(f, "Ann", "Lee", NULL);
     struct service s = {0,         program(f, "WP"), service_code(f, "OJT"), D("2026-01-10"),
-                        DATE_NONE, DATE_NONE};
+                        DATE_NONE, DATE_NONE, 0};
     assert_int_equal(f->st->ops->savepoint(f->st, &f->err), 0);
     assert_int_equal(f->st->ops->service_insert(f->st, person, &s, &f->catalog, &detail, &f->err),
                      BR_ECONFLICT);
@@ -952,8 +952,8 @@ test_foreign_key_violation_is_an_error(void **state)
 {
     struct fixture *f = *state;
     struct service s = {0,         program(f, "WP"), service_code(f, "OJT"), D("2026-01-10"),
-                        DATE_NONE, DATE_NONE};
-    struct enrollment e = {0, program(f, "WP"), D("2026-01-01")};
+                        DATE_NONE, DATE_NONE, 0};
+    struct enrollment e = {0, program(f, "WP"), D("2026-01-01"), 0};
     struct stored_clock clock = {EXIT_GROUP_COMMON,  1,
                                  EXIT_STATUS_ACTIVE, D("2026-01-10"),
                                  D("2026-04-11"),    EXIT_HOLD_NONE,
@@ -1312,7 +1312,7 @@ test_people_scan_many(void **state)
         snprintf(first, sizeof(first), "P%d", i);
         struct stored_person p = make_person(first, "Many", NULL);
         assert_int_equal(f->st->ops->person_insert(f->st, &p, &f->err), 0);
-        struct enrollment e = {0, program(f, "ADULT"), D("2019-01-01")};
+        struct enrollment e = {0, program(f, "ADULT"), D("2019-01-01"), 0};
         assert_int_equal(
             f->st->ops->enrollment_insert(f->st, p.id, &e, &f->catalog, NULL, 0, &f->err), 0);
         /* Services in reverse date order, so the scan's ordering is what puts them right. */
@@ -1322,7 +1322,7 @@ test_people_scan_many(void **state)
                                 service_code(f, "CASE_MANAGEMENT"),
                                 D("2020-01-01") + i + k,
                                 DATE_NONE,
-                                DATE_NONE};
+                                DATE_NONE, 0};
             assert_int_equal(
                 f->st->ops->service_insert(f->st, p.id, &s, &f->catalog, NULL, &f->err), 0);
         }
