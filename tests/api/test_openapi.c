@@ -112,6 +112,11 @@ read_document(void)
                 op->method[i] = (char)(word[i] - 'a' + 'A');
             op->method[wlen < sizeof(op->method) ? wlen : sizeof(op->method) - 1] = '\0';
             op->line = number;
+            /* A key given twice is invalid YAML, and one of the two definitions would be lost. */
+            for (size_t i = 0; i + 1 < n_ops; i++)
+                if (strcmp(ops[i].path, op->path) == 0 && strcmp(ops[i].method, op->method) == 0)
+                    fail_msg("%s:%d: %s %s is documented twice (first on line %d)", OPENAPI_FILE,
+                             number, op->method, op->path, ops[i].line);
         }
     }
     free(text);
