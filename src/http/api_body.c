@@ -1,7 +1,9 @@
-/* api_body.c — a JSON body's members by name (api_body.h). */
+/* api_body.c — a request body's members by name, and its If-Match precondition (api_body.h). */
 #include "http/api_body.h"
 
 #include <string.h>
+
+#include "http/errors.h"
 
 /* The member, or NULL when it is absent or null. */
 static json_t *
@@ -81,4 +83,28 @@ api_body_known(json_t *body, const char *const *known, const char *what, struct 
         if (!found)
             br_error_field(err, key, "is not a field of %s", what);
     }
+}
+
+bool
+api_if_match(const struct http_request *req, struct http_response *res, const char *what,
+              int64_t *version, struct br_error *err)
+{
+    const char *value = http_header_get(req, "If-Match");
+    size_t len = value != NULL ? strlen(value) : 0;
+    int64_t v = 0;
+
+    if (value == NULL) {
+        http_error_status(res, 428, "precondition_required",
+                          "a change needs If-Match with the ETag of the item as you read it");
+        return false;
+    }
+    bool ok = len >= 3 && len <= 20 && value[0] == '"' && value[len - 1] == '"';
+    for (size_t i = 1; ok && i + 1 < len; i++) {
+        ok = value[i] >= '0' && value[i] <= '9';
+        v = v * 10 + (value[i] - '0');
+    }
+    if (!ok)
+        br_error_field(err, "If-Match", "must be the ETag of the %s as read, such as \"3\"", what);
+    *version = ok ? v : 0;
+    return true;
 }

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "core/error.h"
+#include "http/http.h"
 
 /* A string member, or NULL when absent; a field error when it is not a string, or holds a NUL.
  * Valid while body lives. */
@@ -32,5 +33,12 @@ char *api_body_json_text(json_t *body, const char *key);
 /* A field error for every member of body not named in known (NULL-terminated): "is not a field
  * of <what>". */
 void api_body_known(json_t *body, const char *const *known, const char *what, struct br_error *err);
+
+/* Reads If-Match, which a change of a versioned item needs (no lost updates): answers 428 and
+ * returns false without it; adds a field error naming what ("person", "service") when it is not
+ * one strong entity tag "N" — else *version is N, and a tag that is not current is the store's
+ * to refuse (412). */
+bool api_if_match(const struct http_request *req, struct http_response *res, const char *what,
+                  int64_t *version, struct br_error *err);
 
 #endif

@@ -23,6 +23,7 @@
 #include "core/date.h"
 #include "core/eligibility.h"
 #include "core/mem.h"
+#include "http/api_body.h"
 #include "http/api_page.h"
 #include "http/errors.h"
 #include "http/handlers.h"
@@ -418,8 +419,6 @@ out:
     free(facts);
 }
 
-static bool if_match_read(const struct http_request *req, struct http_response *res,
-                          const char *what, int64_t *version, struct br_error *err);
 
 /* {"eligibility_date": D} corrects the determination (If-Match: the enrollment's ETag). */
 static void
@@ -432,7 +431,7 @@ enrollment_correct(struct http_request *req, struct http_response *res)
     int32_t eligibility_on = DATE_NONE;
 
     br_error_clear(&err);
-    if (!if_match_read(req, res, "enrollment", &version, &err))
+    if (!api_if_match(req, res, "enrollment", &version, &err))
         return;
     refuse_unknown(req->json, known, COUNT(known),
                    "an eligibility correction (an exit is a change of its own)", &err);
@@ -649,32 +648,6 @@ api_services_create(struct http_request *req, struct http_response *res)
                         (long long)service.id);
 }
 
-/* Reads If-Match, which a change of a versioned item needs: 428 without it, a field error when
- * it is not one strong entity tag "N"; false when it answered (428). */
-static bool
-if_match_read(const struct http_request *req, struct http_response *res, const char *what,
-              int64_t *version, struct br_error *err)
-{
-    const char *value = http_header_get(req, "If-Match");
-    size_t len = value != NULL ? strlen(value) : 0;
-    int64_t v = 0;
-
-    if (value == NULL) {
-        http_error_status(res, 428, "precondition_required",
-                          "a change needs If-Match with the ETag of the item as you read it");
-        return false;
-    }
-    bool ok = len >= 3 && len <= 20 && value[0] == '"' && value[len - 1] == '"';
-    for (size_t i = 1; ok && i + 1 < len; i++) {
-        ok = value[i] >= '0' && value[i] <= '9';
-        v = v * 10 + (value[i] - '0');
-    }
-    if (!ok || v < 1)
-        br_error_field(err, "If-Match", "must be the ETag of the %s as read, such as \"3\"", what);
-    *version = ok ? v : 0;
-    return true;
-}
-
 /* A member that may be cleared: *set when present, *out DATE_NONE when null. */
 static void
 date_change(json_t *body, const char *name, bool *set, int32_t *out, struct br_error *err)
@@ -696,7 +669,7 @@ api_service_patch(struct http_request *req, struct http_response *res)
     struct br_error err;
 
     br_error_clear(&err);
-    if (!if_match_read(req, res, "service", &change.expected_version, &err))
+    if (!api_if_match(req, res, "service", &change.expected_version, &err))
         return;
     refuse_unknown(req->json, known, COUNT(known), "a service that can be corrected", &err);
     if (json_object_size(req->json) == 0)

@@ -14,6 +14,7 @@
 #include "app/people.h"
 #include "core/date.h"
 #include "core/mem.h"
+#include "http/api_body.h"
 #include "http/errors.h"
 #include "http/handlers.h"
 
@@ -258,23 +259,6 @@ api_person_get(struct http_request *req, struct http_response *res)
     etag_add(res, &person);
 }
 
-/* Reads If-Match: exactly one strong entity tag, "N". */
-static int
-if_match_version(const char *value, int64_t *version)
-{
-    size_t len = strlen(value);
-    if (len < 3 || len > 20 || value[0] != '"' || value[len - 1] != '"')
-        return BR_EINVAL;
-    int64_t v = 0;
-    for (size_t i = 1; i + 1 < len; i++) {
-        if (value[i] < '0' || value[i] > '9')
-            return BR_EINVAL;
-        v = v * 10 + (value[i] - '0');
-    }
-    *version = v;
-    return 0;
-}
-
 struct patch {
     const struct app *app;
     json_t *changes;
@@ -298,7 +282,6 @@ apply_patch(void *ctx, struct person_facts *facts, struct br_error *err)
 void
 api_person_patch(struct http_request *req, struct http_response *res)
 {
-    const char *if_match = http_header_get(req, "If-Match");
     struct stored_person person;
     struct br_error err;
     int64_t version = 0;
@@ -306,13 +289,8 @@ api_person_patch(struct http_request *req, struct http_response *res)
     json_t *value;
 
     br_error_clear(&err);
-    if (if_match == NULL) {
-        http_error_status(res, 428, "precondition_required",
-                          "a change needs If-Match with the ETag of the person as you read it");
+    if (!api_if_match(req, res, "person", &version, &err))
         return;
-    }
-    if (if_match_version(if_match, &version) != 0)
-        br_error_field(&err, "If-Match", "must be the ETag of the person as read, such as \"3\"");
     refuse_assigned(req->json, &err);
     if (json_object_get(req->json, "ssn") != NULL)
         br_error_field(&err, "ssn", "cannot be changed here");
