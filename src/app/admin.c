@@ -142,12 +142,8 @@ app_audit_page(struct app *app, const struct actor *actor, int64_t person_id, in
         return br_error_set(err, BR_EINVAL, "the audit log cannot be read");
     if ((rc = app->store->ops->begin(app->store, err)) != 0)
         return rc;
-    if (person_id > 0 &&
-        (rc = app->store->ops->person_get(app->store, person_id, &person, err)) != 0) {
-        if (rc == BR_ENOTFOUND)
-            br_error_set(err, BR_ENOTFOUND, "no person with id %lld", (long long)person_id);
+    if (person_id > 0 && (rc = app_person_load(app, person_id, &person, err)) != 0)
         goto out;
-    }
     if ((rc = app->store->ops->audit_page(app->store, person_id, limit, offset, &out->items,
                                           &out->n, &out->cap, total, err)) != 0)
         goto out;

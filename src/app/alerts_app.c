@@ -72,10 +72,8 @@ inputs_load(struct app *app, int64_t person_id, const struct alert_reach *reach,
 {
     const struct store_ops *ops = app->store->ops;
     struct store *st = app->store;
-    int rc = ops->person_get(st, person_id, &in->person, err);
+    int rc = app_person_load(app, person_id, &in->person, err);
 
-    if (rc == BR_ENOTFOUND)
-        return br_error_set(err, BR_ENOTFOUND, "no person with id %lld", (long long)person_id);
     if (rc != 0 || (rc = ops->record_load(st, &app->catalog, person_id, &app->record, err)) != 0)
         return rc;
     if (reach->notes &&
@@ -174,9 +172,7 @@ app_person_alerts(struct app *app, const struct actor *actor, int64_t person_id,
     }
     if ((rc = begin(app, err)) != 0)
         return rc;
-    rc = app->store->ops->person_get(app->store, person_id, &in.person, err);
-    if (rc == BR_ENOTFOUND)
-        rc = br_error_set(err, BR_ENOTFOUND, "no person with id %lld", (long long)person_id);
+    rc = app_person_load(app, person_id, &in.person, err);
     if (rc != 0 || (rc = reach_decide(app, actor, person_id, &reach, err)) != 0 ||
         (rc = inputs_load(app, person_id, &reach, &in, err)) != 0)
         goto out;

@@ -298,14 +298,22 @@ app_refresh_clock(struct app *app, int64_t person_id, const struct person_record
 
 /* ---- use cases ------------------------------------------------------------------------------ */
 
+int
+app_person_load(struct app *app, int64_t person_id, struct stored_person *person,
+                struct br_error *err)
+{
+    int rc = app->store->ops->person_get(app->store, person_id, person, err);
+    if (rc == BR_ENOTFOUND)
+        return br_error_set(err, BR_ENOTFOUND, "no person with id %lld", (long long)person_id);
+    return rc;
+}
+
 /* Loads the person's record into app->record; BR_ENOTFOUND names the person. */
 static int
 load_person(struct app *app, int64_t person_id, struct br_error *err)
 {
     struct stored_person person;
-    int rc = app->store->ops->person_get(app->store, person_id, &person, err);
-    if (rc == BR_ENOTFOUND)
-        return br_error_set(err, BR_ENOTFOUND, "no person with id %lld", (long long)person_id);
+    int rc = app_person_load(app, person_id, &person, err);
     if (rc != 0)
         return rc;
     return app->store->ops->record_load(app->store, &app->catalog, person_id, &app->record, err);

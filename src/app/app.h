@@ -50,6 +50,10 @@ void app_close(struct app *app);
 /* Today's date: $BRAID_TODAY (YYYY-MM-DD) when set — for tests and replays — else the clock. */
 int app_today(int32_t *today, struct br_error *err);
 
+/* Reads the stored person; BR_ENOTFOUND with a message naming the id when there is none. */
+int app_person_load(struct app *app, int64_t person_id, struct stored_person *person,
+                    struct br_error *err);
+
 /* Registers a person (no wrong door).  ssn may be NULL.  Likely duplicates (same SSN, or same
  * name and birth date) are reported in dups (up to max_dups) but do not stop the registration. */
 int app_register_person(struct app *app, const struct actor *actor, struct stored_person *person,

@@ -21,15 +21,6 @@ end_read(struct app *app, int rc, struct br_error *err)
     return rc;
 }
 
-static int
-person_load(struct app *app, int64_t person_id, struct stored_person *person, struct br_error *err)
-{
-    int rc = app->store->ops->person_get(app->store, person_id, person, err);
-    if (rc == BR_ENOTFOUND)
-        return br_error_set(err, BR_ENOTFOUND, "no person with id %lld", (long long)person_id);
-    return rc;
-}
-
 int
 app_case_file_get(struct app *app, const struct actor *actor, int64_t person_id,
                   struct stored_person *person, struct case_file_exits *exits, struct br_error *err)
@@ -40,7 +31,7 @@ app_case_file_get(struct app *app, const struct actor *actor, int64_t person_id,
     person_record_reset(&app->record);
     if ((rc = app->store->ops->begin(app->store, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, person, err)) != 0)
+    if ((rc = app_person_load(app, person_id, person, err)) != 0)
         goto out;
     if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_READ, NULL, err)) != 0)
         goto out;
@@ -119,7 +110,7 @@ app_person_bundle(struct app *app, const struct actor *actor, int64_t person_id,
     person_record_reset(&app->record);
     if ((rc = app->store->ops->begin(app->store, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &out->person, err)) != 0)
+    if ((rc = app_person_load(app, person_id, &out->person, err)) != 0)
         goto out;
     if ((rc = access_require(app, actor, person_id, ACCESS_FACTS, ACCESS_READ, &basis, err)) != 0)
         goto out;

@@ -237,10 +237,7 @@ app_manual_exit(struct app *app, const struct actor *actor, int64_t person_id,
     }
     if ((rc = app->store->ops->begin(app->store, err)) != 0)
         return rc;
-    rc = app->store->ops->person_get(app->store, person_id, &person, err);
-    if (rc == BR_ENOTFOUND)
-        rc = br_error_set(err, BR_ENOTFOUND, "no person with id %lld", (long long)person_id);
-    if (rc != 0)
+    if ((rc = app_person_load(app, person_id, &person, err)) != 0)
         goto out;
     if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_WRITE, NULL, err)) !=
         0) {

@@ -58,15 +58,6 @@ finish(struct app *app, int rc, struct br_error *err)
     return rc;
 }
 
-static int
-person_load(struct app *app, int64_t id, struct stored_person *person, struct br_error *err)
-{
-    int rc = app->store->ops->person_get(app->store, id, person, err);
-    if (rc == BR_ENOTFOUND)
-        return br_error_set(err, BR_ENOTFOUND, "no person with id %lld", (long long)id);
-    return rc;
-}
-
 int
 app_person_get(struct app *app, const struct actor *actor, int64_t id, struct stored_person *person,
                struct br_error *err)
@@ -122,7 +113,7 @@ app_person_update(struct app *app, const struct actor *actor, int64_t id, int64_
 
     if ((rc = app->store->ops->begin(app->store, err)) != 0)
         return rc;
-    if ((rc = person_load(app, id, person, err)) != 0)
+    if ((rc = app_person_load(app, id, person, err)) != 0)
         goto out;
     /* Checked here for a clear message; the store's WHERE version = ? is what guarantees it. */
     if (person->version != expected_version) {
@@ -163,7 +154,7 @@ app_person_exit(struct app *app, const struct actor *actor, int64_t id, int32_t 
 
     if ((rc = app->store->ops->begin(app->store, err)) != 0)
         return rc;
-    if ((rc = person_load(app, id, person, err)) != 0)
+    if ((rc = app_person_load(app, id, person, err)) != 0)
         goto out;
     if ((rc = app_person_exits(app, id, as_of, result, err)) != 0)
         goto out;

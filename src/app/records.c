@@ -44,13 +44,16 @@ end(struct app *app, int rc, bool wrote, struct br_error *err)
     return rc;
 }
 
+/* The person exists, and the actor may use this area of their record (access.h, audited). */
 static int
-person_load(struct app *app, int64_t person_id, struct stored_person *person, struct br_error *err)
+person_access(struct app *app, const struct actor *actor, int64_t person_id, enum access_area area,
+              enum access_mode mode, struct access_basis *basis, struct br_error *err)
 {
-    int rc = app->store->ops->person_get(app->store, person_id, person, err);
-    if (rc == BR_ENOTFOUND)
-        return br_error_set(err, BR_ENOTFOUND, "no person with id %lld", (long long)person_id);
-    return rc;
+    struct stored_person person;
+    int rc = app_person_load(app, person_id, &person, err);
+    if (rc != 0)
+        return rc;
+    return access_require(app, actor, person_id, area, mode, basis, err);
 }
 
 static json_t *
@@ -242,7 +245,6 @@ int
 app_record_consent(struct app *app, const struct actor *actor, int64_t person_id,
                    const struct consent_input *in, struct consent *out, struct br_error *err)
 {
-    struct stored_person person;
     char field[32];
     size_t fields = br_error_field_count(err);
     bool wrote = false;
@@ -279,9 +281,7 @@ app_record_consent(struct app *app, const struct actor *actor, int64_t person_id
 
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_CONSENTS, ACCESS_WRITE, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_CONSENTS, ACCESS_WRITE, NULL, err)) != 0)
         goto out;
     wrote = true;
     rc = app->store->ops->consent_insert(app->store, out, err);
@@ -308,15 +308,12 @@ int
 app_revoke_consent(struct app *app, const struct actor *actor, int64_t person_id,
                    int64_t consent_id, struct br_error *err)
 {
-    struct stored_person person;
     bool wrote = false;
     int rc;
 
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_CONSENTS, ACCESS_WRITE, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_CONSENTS, ACCESS_WRITE, NULL, err)) != 0)
         goto out;
     wrote = true;
     /* RULES.md §11: revocable; from today on it shares nothing. */
@@ -333,15 +330,12 @@ int
 app_list_consents(struct app *app, const struct actor *actor, int64_t person_id,
                   struct consent_list *out, struct br_error *err)
 {
-    struct stored_person person;
     int rc;
 
     out->n = 0;
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_CONSENTS, ACCESS_READ, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_CONSENTS, ACCESS_READ, NULL, err)) != 0)
         goto out;
     rc =
         app->store->ops->consents_load(app->store, person_id, &out->items, &out->n, &out->cap, err);
@@ -356,7 +350,6 @@ app_record_assessment(struct app *app, const struct actor *actor, int64_t person
                       const struct assessment_input *in, struct assessment *out,
                       struct br_error *err)
 {
-    struct stored_person person;
     struct access_basis basis;
     struct assessment_list existing = {0};
     size_t fields = br_error_field_count(err);
@@ -381,10 +374,8 @@ app_record_assessment(struct app *app, const struct actor *actor, int64_t person
 
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_ASSESSMENTS, ACCESS_WRITE, &basis,
-                             err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_ASSESSMENTS, ACCESS_WRITE, &basis,
+                            err)) != 0)
         goto out;
     if ((rc = app->store->ops->assessments_load(app->store, person_id, &existing.items, &existing.n,
                                                 &existing.cap, err)) != 0)
@@ -435,15 +426,12 @@ int
 app_list_assessments(struct app *app, const struct actor *actor, int64_t person_id,
                      struct assessment_list *out, struct br_error *err)
 {
-    struct stored_person person;
     int rc;
 
     out->n = 0;
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_ASSESSMENTS, ACCESS_READ, NULL, err)) !=
+    if ((rc = person_access(app, actor, person_id, ACCESS_ASSESSMENTS, ACCESS_READ, NULL, err)) !=
         0)
         goto out;
     rc = app->store->ops->assessments_load(app->store, person_id, &out->items, &out->n, &out->cap,
@@ -549,7 +537,6 @@ int
 app_create_plan(struct app *app, const struct actor *actor, int64_t person_id,
                 const struct plan_input *in, struct case_plan *out, struct br_error *err)
 {
-    struct stored_person person;
     struct person_plans plans = {0};
     size_t fields = br_error_field_count(err);
     bool wrote = false;
@@ -573,9 +560,7 @@ app_create_plan(struct app *app, const struct actor *actor, int64_t person_id,
 
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_PLANS, ACCESS_WRITE, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_PLANS, ACCESS_WRITE, NULL, err)) != 0)
         goto out;
     if ((rc = app->store->ops->record_load(app->store, &app->catalog, person_id, &app->record,
                                            err)) != 0)
@@ -616,7 +601,6 @@ static int
 sign_plan(struct app *app, const struct actor *actor, int64_t person_id, int64_t plan_id,
           const char *signed_on, bool copy_given, struct case_plan *out, struct br_error *err)
 {
-    struct stored_person person;
     struct person_plans plans = {0};
     struct case_plan *plan = NULL;
     size_t fields = br_error_field_count(err);
@@ -628,9 +612,7 @@ sign_plan(struct app *app, const struct actor *actor, int64_t person_id, int64_t
         return br_error_set(err, BR_EINVAL, "the plan cannot be signed");
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_PLANS, ACCESS_WRITE, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_PLANS, ACCESS_WRITE, NULL, err)) != 0)
         goto out;
     if ((rc = plans_load(app, person_id, &plans, err)) != 0 ||
         (rc = plan_find_open(&plans, person_id, plan_id, &plan, err)) != 0)
@@ -682,7 +664,6 @@ int
 app_add_goal(struct app *app, const struct actor *actor, int64_t person_id, int64_t plan_id,
              const struct goal_input *in, struct goal *out, struct br_error *err)
 {
-    struct stored_person person;
     struct person_plans plans = {0};
     struct case_plan *plan = NULL;
     size_t fields = br_error_field_count(err);
@@ -706,9 +687,7 @@ app_add_goal(struct app *app, const struct actor *actor, int64_t person_id, int6
 
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_PLANS, ACCESS_WRITE, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_PLANS, ACCESS_WRITE, NULL, err)) != 0)
         goto out;
     if ((rc = plans_load(app, person_id, &plans, err)) != 0 ||
         (rc = plan_find_open(&plans, person_id, plan_id, &plan, err)) != 0)
@@ -738,7 +717,6 @@ close_goal(struct app *app, const struct actor *actor, int64_t person_id, int64_
            int64_t goal_id, const char *status, const char *closed_on, struct goal *out,
            struct br_error *err)
 {
-    struct stored_person person;
     struct person_plans plans = {0};
     struct goal *goal = NULL;
     enum goal_status new_status = GOAL_OPEN;
@@ -754,9 +732,7 @@ close_goal(struct app *app, const struct actor *actor, int64_t person_id, int64_
 
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_PLANS, ACCESS_WRITE, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_PLANS, ACCESS_WRITE, NULL, err)) != 0)
         goto out;
     if ((rc = plans_load(app, person_id, &plans, err)) != 0)
         goto out;
@@ -821,7 +797,6 @@ int
 app_review_plan(struct app *app, const struct actor *actor, int64_t person_id, int64_t plan_id,
                 const struct review_input *in, struct plan_review *out, struct br_error *err)
 {
-    struct stored_person person;
     struct person_plans plans = {0};
     struct case_plan *plan = NULL;
     size_t fields = br_error_field_count(err);
@@ -839,9 +814,7 @@ app_review_plan(struct app *app, const struct actor *actor, int64_t person_id, i
 
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_PLANS, ACCESS_WRITE, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_PLANS, ACCESS_WRITE, NULL, err)) != 0)
         goto out;
     if ((rc = plans_load(app, person_id, &plans, err)) != 0 ||
         (rc = plan_find_open(&plans, person_id, plan_id, &plan, err)) != 0)
@@ -867,15 +840,12 @@ int
 app_list_plans(struct app *app, const struct actor *actor, int64_t person_id,
                struct person_plans *out, struct br_error *err)
 {
-    struct stored_person person;
     int rc;
 
     out->n_plans = out->n_goals = out->n_reviews = 0;
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_PLANS, ACCESS_READ, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_PLANS, ACCESS_READ, NULL, err)) != 0)
         goto out;
     rc = plans_load(app, person_id, out, err);
 out:
@@ -888,7 +858,6 @@ close_at_exit(struct app *app, const struct actor *actor, int64_t person_id, int
               const struct goal_decision *decisions, size_t n, struct plan_exit_result *result,
               bool *wrote, struct br_error *err)
 {
-    struct stored_person person;
     struct person_plans plans = {0};
     struct outcome_list outcomes = {0};
     struct case_plan *plan = NULL;
@@ -902,9 +871,7 @@ close_at_exit(struct app *app, const struct actor *actor, int64_t person_id, int
         br_error_field(err, "exit_date", "must be a date not after today");
         return br_error_set(err, BR_EINVAL, "the plan cannot be closed at exit");
     }
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_PLANS, ACCESS_WRITE, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_PLANS, ACCESS_WRITE, NULL, err)) != 0)
         goto out;
     if ((rc = plans_load(app, person_id, &plans, err)) != 0)
         goto out;
@@ -1110,7 +1077,6 @@ int
 app_record_outcome(struct app *app, const struct actor *actor, int64_t person_id,
                    const struct outcome_input *in, struct outcome *out, struct br_error *err)
 {
-    struct stored_person person;
     size_t fields = br_error_field_count(err);
     bool wrote = false;
     int rc;
@@ -1126,9 +1092,7 @@ app_record_outcome(struct app *app, const struct actor *actor, int64_t person_id
 
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_OUTCOMES, ACCESS_WRITE, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_OUTCOMES, ACCESS_WRITE, NULL, err)) != 0)
         goto out;
     wrote = true;
     if ((rc = app->store->ops->outcome_insert(app->store, out, err)) != 0)
@@ -1149,15 +1113,12 @@ int
 app_list_outcomes(struct app *app, const struct actor *actor, int64_t person_id,
                   struct outcome_list *out, struct br_error *err)
 {
-    struct stored_person person;
     int rc;
 
     out->n = 0;
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_OUTCOMES, ACCESS_READ, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_OUTCOMES, ACCESS_READ, NULL, err)) != 0)
         goto out;
     rc =
         app->store->ops->outcomes_load(app->store, person_id, &out->items, &out->n, &out->cap, err);
@@ -1180,7 +1141,6 @@ int
 app_list_notes(struct app *app, const struct actor *actor, int64_t person_id, struct note_list *out,
                struct br_error *err)
 {
-    struct stored_person person;
     struct access_basis basis;
     int rc;
 
@@ -1189,9 +1149,7 @@ app_list_notes(struct app *app, const struct actor *actor, int64_t person_id, st
     out->n_withheld = 0;
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_CASE_NOTES, ACCESS_READ, &basis, err)) !=
+    if ((rc = person_access(app, actor, person_id, ACCESS_CASE_NOTES, ACCESS_READ, &basis, err)) !=
         0)
         goto out;
     rc = app->store->ops->notes_load(app->store, person_id, &out->items, &out->n, &out->cap, err);
@@ -1220,15 +1178,12 @@ int
 app_list_contacts(struct app *app, const struct actor *actor, int64_t person_id,
                   struct contact_list *out, struct br_error *err)
 {
-    struct stored_person person;
     int rc;
 
     out->n = 0;
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_CONTACTS, ACCESS_READ, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_CONTACTS, ACCESS_READ, NULL, err)) != 0)
         goto out;
     rc =
         app->store->ops->contacts_load(app->store, person_id, &out->items, &out->n, &out->cap, err);
@@ -1247,7 +1202,7 @@ app_person_view(struct app *app, const struct actor *actor, int64_t person_id,
     *sensitive_shown = false;
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, out, err)) != 0)
+    if ((rc = app_person_load(app, person_id, out, err)) != 0)
         goto out;
     if ((rc = access_require(app, actor, person_id, ACCESS_FACTS, ACCESS_READ, &basis, err)) != 0)
         goto out;
@@ -1271,7 +1226,6 @@ int
 app_person_reveal_ssn(struct app *app, const struct actor *actor, int64_t person_id,
                       const char *reason, char ssn[CRYPTO_SSN_SIZE], struct br_error *err)
 {
-    struct stored_person person;
     uint8_t sealed[CRYPTO_SSN_SEALED_SIZE];
     size_t len = 0;
     int rc;
@@ -1284,9 +1238,7 @@ app_person_reveal_ssn(struct app *app, const struct actor *actor, int64_t person
     }
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_SSN, ACCESS_READ, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_SSN, ACCESS_READ, NULL, err)) != 0)
         goto out;
     rc = app->store->ops->identity_get(app->store, person_id, sealed, sizeof(sealed), &len, err);
     if (rc == BR_ENOTFOUND)
@@ -1311,13 +1263,12 @@ app_person_screen(struct app *app, const struct actor *actor, int64_t person_id,
                   struct eligibility_result *results, size_t max, size_t *n,
                   struct eligibility_priority *priority, struct br_error *err)
 {
-    return app_person_screen_on(app, actor, person_id, app->today, results, max, n, priority,
-                                err);
+    return app_person_screen_on(app, actor, person_id, app->today, results, max, n, priority, err);
 }
 
 int
-app_person_screen_on(struct app *app, const struct actor *actor, int64_t person_id,
-                     int32_t as_of, struct eligibility_result *results, size_t max, size_t *n,
+app_person_screen_on(struct app *app, const struct actor *actor, int64_t person_id, int32_t as_of,
+                     struct eligibility_result *results, size_t max, size_t *n,
                      struct eligibility_priority *priority, struct br_error *err)
 {
     struct stored_person person;
@@ -1327,7 +1278,7 @@ app_person_screen_on(struct app *app, const struct actor *actor, int64_t person_
     *n = 0;
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
+    if ((rc = app_person_load(app, person_id, &person, err)) != 0)
         goto out;
     if ((rc = access_require(app, actor, person_id, ACCESS_SCREEN, ACCESS_READ, NULL, err)) != 0)
         goto out;
@@ -1342,15 +1293,12 @@ int
 app_person_audit(struct app *app, const struct actor *actor, int64_t person_id, size_t max,
                  struct audit_list *out, struct br_error *err)
 {
-    struct stored_person person;
     int rc;
 
     out->n = 0;
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_AUDIT_LOG, ACCESS_READ, NULL, err)) != 0)
+    if ((rc = person_access(app, actor, person_id, ACCESS_AUDIT_LOG, ACCESS_READ, NULL, err)) != 0)
         goto out;
     rc = app->store->ops->audit_load(app->store, person_id, max, &out->items, &out->n, &out->cap,
                                      err);
