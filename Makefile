@@ -43,7 +43,7 @@ $(BUILD)/%.o: %.c
 	@echo "  CC   $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libbraid.a tests/testutil.h $(wildcard tests/*/*.h)
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libbraid.a tests/testutil.h $(wildcard tests/*/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
 	@$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libbraid.a $(TEST_LDLIBS)

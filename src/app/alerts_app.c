@@ -21,7 +21,16 @@ struct alert_inputs {
     size_t n_plans, cap_plans;
     struct plan_review *reviews;
     size_t n_reviews, cap_reviews;
+    struct recorded_exit *exits; /* ALERTS_MAX_EXITS of them, allocated on first use */
+    size_t n_exits;
+    struct coenroll_decline *declines;
+    size_t n_declines, cap_declines;
+    const char **declined; /* the declines' rule ids, as core/coenroll.h reads them */
+    size_t cap_declined;
 };
+
+#define ALERTS_MAX_EXITS 256   /* recorded exits of one person */
+#define CASELOAD_MAX_CLOCKS 64 /* exit groups of one person */
 
 /* What one reader may see of one person, as alert inputs. */
 struct alert_reach {
@@ -41,13 +50,17 @@ inputs_cleanup(struct alert_inputs *in)
     free(in->contacts);
     free(in->plans);
     free(in->reviews);
+    free(in->exits);
+    free(in->declines);
+    free(in->declined);
     memset(in, 0, sizeof(*in));
 }
 
+/* A read: it writes only the audit entries of its access decisions (store.h begin_read). */
 static int
 begin(struct app *app, struct br_error *err)
 {
-    return app->store->ops->begin(app->store, err);
+    return app->store->ops->begin_read(app->store, err);
 }
 
 /* Commits on success; on failure commits too (a read writes only audit entries, and a refused
@@ -76,6 +89,16 @@ inputs_load(struct app *app, int64_t person_id, const struct alert_reach *reach,
 
     if (rc != 0 || (rc = ops->record_load(st, &app->catalog, person_id, &app->record, err)) != 0)
         return rc;
+    /* The case file's own parts: manual exits (RULES.md §4) and co-enrollment declines (§6). */
+    if (in->exits == NULL)
+        in->exits = xcalloc(ALERTS_MAX_EXITS, sizeof(*in->exits));
+    if ((rc = ops->exits_get(st, person_id, in->exits, ALERTS_MAX_EXITS, &in->n_exits, err)) != 0 ||
+        (rc = ops->declines_load(st, person_id, &in->declines, &in->n_declines, &in->cap_declines,
+                                 err)) != 0)
+        return rc;
+    xgrow(&in->declined, &in->cap_declined, in->n_declines + 1, sizeof(*in->declined));
+    for (size_t i = 0; i < in->n_declines; i++)
+        in->declined[i] = in->declines[i].rule;
     if (reach->notes &&
         (rc = ops->notes_load(st, person_id, &in->notes, &in->n_notes, &in->cap_notes, err)) != 0)
         return rc;
@@ -97,6 +120,7 @@ inputs_evaluate(struct app *app, const struct alert_inputs *in, const struct ale
                 int32_t as_of, struct alert_list *out)
 {
     exit_determine(&app->catalog, &app->policy, &app->record, as_of, &app->exits);
+    app_apply_manual_exits(in->exits, in->n_exits, &app->exits);
     struct alerts_input input = {
         .record = &app->record,
         .exits = &app->exits,
@@ -109,6 +133,8 @@ inputs_evaluate(struct app *app, const struct alert_inputs *in, const struct ale
         .n_plans = reach->plans ? in->n_plans : 0,
         .reviews = reach->plans ? in->reviews : NULL,
         .n_reviews = reach->plans ? in->n_reviews : 0,
+        .declined = in->declined,
+        .n_declined = in->n_declines,
         .skip = reach->skip,
     };
     alerts_compute(&app->catalog, &app->policy, &input, as_of, out);
@@ -236,6 +262,107 @@ caseload_require(struct app *app, const struct actor *actor, struct br_error *er
                         "a caseload is for an agency's case managers and supervisors");
 }
 
+/* What a person's rank was found from. */
+enum rank_source {
+    RANK_UNKNOWN,          /* not yet: their stored clocks do not answer for as_of */
+    RANK_EVALUATED,        /* their alerts were computed: the rank is exact */
+    RANK_COUNTDOWN,        /* their clocks show an exit countdown: the rank is exact */
+    RANK_AFTER_COUNTDOWNS, /* their clocks show none: they come after every countdown */
+};
+
+static bool
+is_countdown(const struct rank *rank)
+{
+    return rank->n_alerts > 0 && rank->top.kind == ALERT_EXIT_COUNTDOWN;
+}
+
+/* The rank the person's stored clocks give as of as_of.  A clock holds its determination from
+ * the day it was computed until its review day (store.h), so when every clock of the person
+ * holds as_of, they tell exactly whether the person has an exit countdown, and its due day
+ * (core/alerts.h alert_exit_countdown_due); otherwise *source is RANK_UNKNOWN. */
+static int
+rank_from_clocks(struct app *app, int64_t id, int32_t as_of, struct rank *rank,
+                 enum rank_source *source, struct br_error *err)
+{
+    struct stored_clock clocks[CASELOAD_MAX_CLOCKS];
+    size_t n = 0;
+    int rc = app->store->ops->clocks_get(app->store, id, clocks, CASELOAD_MAX_CLOCKS, &n, err);
+
+    *rank = (struct rank){.person_id = id};
+    *source = RANK_AFTER_COUNTDOWNS;
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        const struct stored_clock *c = &clocks[i];
+        if (c->computed_on == DATE_NONE || c->computed_on > as_of ||
+            (c->review_on != DATE_NONE && c->review_on <= as_of)) {
+            *source = RANK_UNKNOWN;
+            return 0;
+        }
+        if (!alert_exit_countdown_due(&app->policy, c->status, c->soft_exit_on, as_of) ||
+            (*source == RANK_COUNTDOWN && c->soft_exit_on >= rank->top.due_on))
+            continue;
+        *source = RANK_COUNTDOWN;
+        rank->n_alerts = 1;
+        rank->top = (struct alert_rank){
+            .kind = ALERT_EXIT_COUNTDOWN, .due_on = c->soft_exit_on, .program = -1, .service = -1};
+    }
+    return 0;
+}
+
+/* The person's exact rank, from all their alerts as of as_of (read in full, not audited: only
+ * what the page lists is disclosed). */
+static int
+rank_evaluate(struct app *app, int64_t id, int32_t as_of, struct alert_inputs *in,
+              struct alert_list *scratch, struct rank *rank, enum rank_source *source,
+              struct br_error *err)
+{
+    int rc = inputs_load(app, id, &reach_all, in, err);
+    if (rc != 0)
+        return rc;
+    inputs_evaluate(app, in, &reach_all, as_of, scratch);
+    *rank = (struct rank){.person_id = id, .n_alerts = scratch->n};
+    if (scratch->n > 0)
+        alert_rank_of(&scratch->items[0], &rank->top);
+    *source = RANK_EVALUATED;
+    return 0;
+}
+
+/* Reads one person of the page as app_person_alerts reads one (audited) and appends them, with
+ * their alerts, to out; *rank receives their most urgent alert. */
+static int
+caseload_add(struct app *app, const struct actor *actor, int64_t id, int32_t as_of,
+             struct alert_inputs *in, struct alert_list *scratch, struct caseload *out,
+             struct rank *rank, struct br_error *err)
+{
+    struct alert_reach reach;
+    int rc;
+
+    if ((rc = reach_decide(app, actor, id, &reach, err)) != 0 ||
+        (rc = inputs_load(app, id, &reach, in, err)) != 0)
+        return rc;
+    inputs_evaluate(app, in, &reach, as_of, scratch);
+    xgrow(&out->people, &out->cap_people, out->n_people + 1, sizeof(*out->people));
+    struct caseload_person *p = &out->people[out->n_people++];
+    memset(p, 0, sizeof(*p));
+    p->person_id = id;
+    memcpy(p->first_name, in->person.facts.first_name, sizeof(p->first_name));
+    memcpy(p->last_name, in->person.facts.last_name, sizeof(p->last_name));
+    p->first_alert = out->alerts.n;
+    p->n_alerts = scratch->n;
+    xgrow(&out->alerts.items, &out->alerts.cap, out->alerts.n + scratch->n,
+          sizeof(*out->alerts.items));
+    if (scratch->n > 0)
+        memcpy(&out->alerts.items[out->alerts.n], scratch->items,
+               scratch->n * sizeof(*scratch->items));
+    out->alerts.n += scratch->n;
+    out->withheld |= reach.withheld;
+    *rank = (struct rank){.person_id = id, .n_alerts = scratch->n};
+    if (scratch->n > 0)
+        alert_rank_of(&scratch->items[0], &rank->top);
+    return 0;
+}
+
 int
 app_caseload(struct app *app, const struct actor *actor, int32_t as_of, int64_t limit,
              int64_t offset, struct caseload *out, struct br_error *err)
@@ -244,7 +371,9 @@ app_caseload(struct app *app, const struct actor *actor, int32_t as_of, int64_t 
     struct alert_list scratch;
     int64_t *ids = NULL;
     size_t n_ids = 0, cap_ids = 0;
-    struct rank *ranks = NULL;
+    struct rank *ranks = NULL, ignored;
+    enum rank_source *known = NULL;
+    struct caseload_person *listed = NULL;
     int rc;
 
     memset(&in, 0, sizeof(in));
@@ -259,54 +388,85 @@ app_caseload(struct app *app, const struct actor *actor, int32_t as_of, int64_t 
         return br_error_set(err, BR_EINVAL, "the caseload cannot be read");
     if ((rc = begin(app, err)) != 0)
         return rc;
-    if ((rc = caseload_require(app, actor, err)) != 0 ||
-        (rc = app->store->ops->agency_people(app->store, actor->agency_id, &ids, &n_ids, &cap_ids,
-                                             err)) != 0)
+    if ((rc = caseload_require(app, actor, err)) != 0)
         goto out;
-
-    /* Rank everyone the agency serves, keeping only each one's most urgent alert. */
-    ranks = xcalloc(n_ids > 0 ? n_ids : 1, sizeof(*ranks));
-    for (size_t i = 0; i < n_ids; i++) {
-        if ((rc = inputs_load(app, ids[i], &reach_all, &in, err)) != 0)
-            goto out;
-        inputs_evaluate(app, &in, &reach_all, as_of, &scratch);
-        ranks[i] = (struct rank){.person_id = ids[i], .n_alerts = scratch.n};
-        if (scratch.n > 0)
-            alert_rank_of(&scratch.items[0], &ranks[i].top);
-    }
-    qsort(ranks, n_ids, sizeof(*ranks), rank_compare);
+    /* A case manager's caseload is the people they serve in person, read from the staff indexes;
+     * a supervisor's is everyone the agency serves (caseload health across staff). */
+    if (access_role_of(actor) == ACCESS_ROLE_CASE_MANAGER)
+        rc = app->store->ops->staff_people(app->store, actor->user_id, &ids, &n_ids, &cap_ids, err);
+    else
+        rc = app->store->ops->agency_people(app->store, actor->agency_id, &ids, &n_ids, &cap_ids,
+                                            err);
+    if (rc != 0)
+        goto out;
     out->total = (int64_t)n_ids;
+    /* A page past the end lists nobody: nobody is evaluated. */
+    if (offset >= (int64_t)n_ids)
+        goto out;
+    ranks = xcalloc(n_ids, sizeof(*ranks));
+
+    if (offset == 0 && (int64_t)n_ids <= limit) {
+        /* The whole caseload is on this page: each person is read once, as listed (audited),
+         * and the page is ranked by what was read. */
+        for (size_t i = 0; i < n_ids; i++) {
+            if ((rc = caseload_add(app, actor, ids[i], as_of, &in, &scratch, out, &ranks[i],
+                                   err)) != 0)
+                goto out;
+        }
+        /* Put the listed people in rank order (a page holds at most ADMIN_PAGE_MAX). */
+        listed = xmalloc(n_ids * sizeof(*listed));
+        memcpy(listed, out->people, n_ids * sizeof(*listed));
+        qsort(ranks, n_ids, sizeof(*ranks), rank_compare);
+        for (size_t i = 0; i < n_ids; i++) {
+            size_t at = 0;
+            while (listed[at].person_id != ranks[i].person_id)
+                at++;
+            out->people[i] = listed[at];
+        }
+        goto out;
+    }
+
+    /* Rank from the stored clocks first: the people with an exit countdown come before everyone
+     * else, in the order of their earliest soft-exit day (RULES.md §8).  Whoever the clocks
+     * cannot answer for is evaluated; the rest only when the page reaches past the countdowns. */
+    known = xcalloc(n_ids, sizeof(*known));
+    size_t n_first = 0;
+    for (size_t i = 0; i < n_ids; i++) {
+        if ((rc = rank_from_clocks(app, ids[i], as_of, &ranks[i], &known[i], err)) != 0 ||
+            (known[i] == RANK_UNKNOWN && (rc = rank_evaluate(app, ids[i], as_of, &in, &scratch,
+                                                             &ranks[i], &known[i], err)) != 0))
+            goto out;
+        n_first += is_countdown(&ranks[i]);
+    }
+    if (offset + limit <= (int64_t)n_first) {
+        /* The page lies among the countdowns: only they are sorted, nobody else evaluated. */
+        size_t k = 0;
+        for (size_t i = 0; i < n_ids; i++)
+            if (is_countdown(&ranks[i]))
+                ranks[k++] = ranks[i];
+        qsort(ranks, n_first, sizeof(*ranks), rank_compare);
+    } else {
+        for (size_t i = 0; i < n_ids; i++)
+            if (known[i] == RANK_AFTER_COUNTDOWNS &&
+                (rc = rank_evaluate(app, ids[i], as_of, &in, &scratch, &ranks[i], &known[i],
+                                    err)) != 0)
+                goto out;
+        qsort(ranks, n_ids, sizeof(*ranks), rank_compare);
+    }
 
     /* The page: each listed person is read as app_person_alerts reads one (audited). */
-    for (int64_t k = offset; k < offset + limit && k < (int64_t)n_ids; k++) {
-        struct alert_reach reach;
-        int64_t id = ranks[k].person_id;
-        if ((rc = reach_decide(app, actor, id, &reach, err)) != 0 ||
-            (rc = inputs_load(app, id, &reach, &in, err)) != 0)
+    for (int64_t k = offset; k < offset + limit && k < (int64_t)n_ids; k++)
+        if ((rc = caseload_add(app, actor, ranks[k].person_id, as_of, &in, &scratch, out, &ignored,
+                               err)) != 0)
             goto out;
-        inputs_evaluate(app, &in, &reach, as_of, &scratch);
-        xgrow(&out->people, &out->cap_people, out->n_people + 1, sizeof(*out->people));
-        struct caseload_person *p = &out->people[out->n_people++];
-        memset(p, 0, sizeof(*p));
-        p->person_id = id;
-        memcpy(p->first_name, in.person.facts.first_name, sizeof(p->first_name));
-        memcpy(p->last_name, in.person.facts.last_name, sizeof(p->last_name));
-        p->first_alert = out->alerts.n;
-        p->n_alerts = scratch.n;
-        xgrow(&out->alerts.items, &out->alerts.cap, out->alerts.n + scratch.n,
-              sizeof(*out->alerts.items));
-        if (scratch.n > 0)
-            memcpy(&out->alerts.items[out->alerts.n], scratch.items,
-                   scratch.n * sizeof(*scratch.items));
-        out->alerts.n += scratch.n;
-        out->withheld |= reach.withheld;
-    }
 out:
     if (rc != 0) {
         out->n_people = 0;
         out->alerts.n = 0;
         out->total = 0;
     }
+    free(listed);
+    free(known);
     free(ranks);
     free(ids);
     alert_list_cleanup(&scratch);

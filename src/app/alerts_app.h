@@ -7,7 +7,8 @@
  * reader may not see is withheld — its alerts are not computed (a note the reader cannot see is
  * not "missing") and the area is named in *withheld.
  *
- * The store keeps no co-enrollment declines (TAA_REQUIRES_DW): the rules are given none. */
+ * The determination they read has the person's manual exits applied (app_apply_manual_exits), and
+ * the co-enrollment rules are given the person's recorded declines (declines.h). */
 #ifndef BRAID_APP_ALERTS_APP_H
 #define BRAID_APP_ALERTS_APP_H
 
@@ -49,10 +50,12 @@ struct caseload {
 /* Zero the struct before the first call; reusable. */
 void app_caseload_cleanup(struct caseload *caseload);
 
-/* The people the actor's agency serves (case managers and supervisors only; BR_EFORBIDDEN for
- * other roles and for an actor without an agency), ordered by their most urgent alert — exit
- * countdowns first, the fewest days left first — then people without alerts, by id: limit
- * (1 to ADMIN_PAGE_MAX) of them from offset.  Every served person is evaluated to rank them;
+/* The actor's caseload (case managers and supervisors only; BR_EFORBIDDEN for other roles and
+ * for an actor without an agency): for a case manager, the people they serve in person (a
+ * service, an enrollment or a contact of theirs, store staff_people); for a supervisor, everyone
+ * the agency serves.  Ordered by their most urgent alert — exit countdowns first, the fewest days
+ * left first — then people without alerts, by id: limit (1 to ADMIN_PAGE_MAX) of them from
+ * offset.  Everyone on the caseload is evaluated to rank them (nobody for a page past the end);
  * the listed ones are read (and audited) as app_person_alerts reads one. */
 int app_caseload(struct app *app, const struct actor *actor, int32_t as_of, int64_t limit,
                  int64_t offset, struct caseload *out, struct br_error *err);

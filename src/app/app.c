@@ -84,6 +84,12 @@ app_open(struct app *app, const char *db_path, struct br_error *err)
     memset(app, 0, sizeof(*app));
     person_record_init(&app->record);
     exit_result_init(&app->exits);
+    if (strlen(db_path) >= sizeof(app->db_path)) {
+        rc = br_error_set(err, BR_EINVAL, "the database path is longer than %zu bytes",
+                          sizeof(app->db_path) - 1);
+        goto fail;
+    }
+    strcpy(app->db_path, db_path);
     if ((rc = app_today(&app->today, err)) != 0)
         goto fail;
     if (crypto_init() != 0) {
@@ -172,14 +178,47 @@ exit_recorded(const struct exit_period *p, const struct recorded_exit *recorded,
     return false;
 }
 
+/* The manual exits among the recorded ones (run_id 0, manual_exit.h), as core/exit.h reads them;
+ * their reasons point into recorded. */
+static size_t
+manual_exits_of(const struct recorded_exit *recorded, size_t n, struct exit_manual *out,
+                size_t max)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < max; i++) {
+        if (recorded[i].run_id != 0)
+            continue;
+        out[k++] = (struct exit_manual){
+            .program = recorded[i].program,
+            .period = recorded[i].period,
+            .exit_on = recorded[i].exit_on,
+            .determined_on = recorded[i].determined_on,
+            .reason = recorded[i].reason,
+        };
+    }
+    return k;
+}
+
+void
+app_apply_manual_exits(const struct recorded_exit *recorded, size_t n, struct exit_result *result)
+{
+    struct exit_manual manual[MAX_RECORDED_EXITS];
+    exit_apply_manual(result, manual, manual_exits_of(recorded, n, manual, MAX_RECORDED_EXITS));
+}
+
 size_t
 app_clocks_from(const struct catalog *catalog, const struct exit_result *result,
                 const struct recorded_exit *recorded, size_t n_recorded,
                 struct stored_clock *clocks, size_t max)
 {
+    struct exit_manual manual[MAX_RECORDED_EXITS];
+    size_t n_manual = manual_exits_of(recorded, n_recorded, manual, MAX_RECORDED_EXITS);
     size_t n = 0;
     for (size_t i = 0; i < result->n_periods; i++) {
-        const struct exit_period *p = &result->periods[i];
+        /* A manual exit that stands is an exit, whether or not result has it applied yet. */
+        struct exit_period period = result->periods[i];
+        const struct exit_period *p = &period;
+        exit_manual_apply_period(&period, result->as_of, manual, n_manual);
         /* Periods come grouped, the latest last: keep one clock per group, the latest period. */
         bool same_group = n > 0 && i > 0 && result->periods[i - 1].group == p->group;
         struct stored_clock *c;
@@ -210,8 +249,8 @@ app_clocks_from(const struct catalog *catalog, const struct exit_result *result,
 }
 
 int
-app_sync_exits(struct app *app, int64_t person_id, const struct exit_result *result,
-               int64_t run_id, struct exit_sync_counts *counts, struct br_error *err)
+app_sync_exits(struct app *app, int64_t person_id, struct exit_result *result, int64_t run_id,
+               struct exit_sync_counts *counts, struct br_error *err)
 {
     struct recorded_exit recorded[MAX_RECORDED_EXITS];
     struct stored_clock clocks[MAX_CLOCKS];
@@ -220,6 +259,7 @@ app_sync_exits(struct app *app, int64_t person_id, const struct exit_result *res
                                         err);
     if (rc != 0)
         return rc;
+    app_apply_manual_exits(recorded, n, result);
 
     /* A late-entered service dated before the soft-exit day reopens a recorded exit: it is
      * deleted and the same period continues (RULES.md §4). */
@@ -230,11 +270,11 @@ app_sync_exits(struct app *app, int64_t person_id, const struct exit_result *res
             const struct exit_period *p = &result->periods[k];
             still = p->status == EXIT_STATUS_EXITED && p->program == r->program &&
                     p->period == r->period && p->exit_on == r->exit_on;
-            /* A manual exit (run_id 0, manual_exit.h) stands before its soft-exit day as long
-             * as nothing qualifying came after its exit date: the period's L is still it. */
-            still = still || (r->run_id == 0 && p->status == EXIT_STATUS_ACTIVE &&
-                              p->program == r->program && p->period == r->period &&
-                              p->last_service_on == r->exit_on);
+            /* A manual exit (run_id 0, manual_exit.h) stands while nothing qualifying came
+             * after its exit date (core/exit.h exit_manual_stands), even as of a day before it
+             * was made. */
+            struct exit_manual m = {r->program, r->period, r->exit_on, r->determined_on, NULL};
+            still = still || (r->run_id == 0 && exit_manual_stands(p, &m));
         }
         if (still) {
             i++;
@@ -722,9 +762,13 @@ int
 app_person_exits(struct app *app, int64_t person_id, int32_t as_of, struct exit_result *result,
                  struct br_error *err)
 {
+    struct recorded_exit recorded[MAX_RECORDED_EXITS];
+    size_t n = 0;
     int rc = load_person(app, person_id, err);
-    if (rc != 0)
+    if (rc != 0 || (rc = app->store->ops->exits_get(app->store, person_id, recorded,
+                                                     MAX_RECORDED_EXITS, &n, err)) != 0)
         return rc;
     exit_determine(&app->catalog, &app->policy, &app->record, as_of, result);
+    app_apply_manual_exits(recorded, n, result);
     return 0;
 }

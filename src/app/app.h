@@ -26,6 +26,7 @@ struct actor {
 };
 
 struct app {
+    char db_path[4096]; /* as opened, so batch work can open more connections to it */
     struct store *store;
     struct catalog catalog;
     struct policy policy;
@@ -130,11 +131,18 @@ struct exit_sync_counts {
     long reopened; /* recorded exits deleted because a late service reopened them */
 };
 
-/* Brings a person's recorded exits and stored clocks in line with a determination: deletes
+/* Brings a person's recorded exits and stored clocks in line with a determination (first
+ * applying the person's manual exits to it, app_apply_manual_exits): deletes
  * recorded exits it no longer supports (late services reopen exits, RULES.md §4), records new
  * soft exits when run_id is not 0 (the nightly run), and stores the clocks.  Inside a transaction. */
-int app_sync_exits(struct app *app, int64_t person_id, const struct exit_result *result,
+int app_sync_exits(struct app *app, int64_t person_id, struct exit_result *result,
                    int64_t run_id, struct exit_sync_counts *counts, struct br_error *err);
+
+/* Applies to result the manual exits among recorded that stand (core/exit.h exit_apply_manual;
+ * RULES.md §4 "Manual exit"): every reader of a stored person's determination — the API, the
+ * clocks, the nightly run, `braid exits --db` — calls this after exit_determine. */
+void app_apply_manual_exits(const struct recorded_exit *recorded, size_t n,
+                            struct exit_result *result);
 
 /* The clocks (one per exit group, its latest period) that a determination implies, given the
  * exits already recorded: an exited group is due for recording on its soft-exit day until it is. */

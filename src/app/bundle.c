@@ -1099,6 +1099,13 @@ period_value(const struct catalog *catalog, const struct person_record *record,
     json_object_set_new(out, "days_remaining", count_value(p->days_remaining));
     json_object_set_new(out, "days_without_service", count_value(p->days_without_service));
     json_object_set_new(out, "last_service", last_service_value(catalog, record, p->last_service));
+    /* Only a stored person's determination has them (RULES.md §4 "Manual exit"). */
+    if (p->manual)
+        json_object_set_new(out, "manual_exit",
+                            json_pack("{s:o, s:o}", "determined_on", date_value(p->manual_on),
+                                      "reason", p->manual_reason[0] != '\0'
+                                                    ? text_value(p->manual_reason)
+                                                    : json_null()));
     json_object_set_new(out, "explanation", explanation_value(catalog, record, result, p));
     return out;
 }

@@ -29,7 +29,7 @@ app_case_file_get(struct app *app, const struct actor *actor, int64_t person_id,
 
     exits->n = 0;
     person_record_reset(&app->record);
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+    if ((rc = app->store->ops->begin_read(app->store, err)) != 0)
         return rc;
     if ((rc = app_person_load(app, person_id, person, err)) != 0)
         goto out;
@@ -108,7 +108,7 @@ app_person_bundle(struct app *app, const struct actor *actor, int64_t person_id,
     out->notes.n = 0;
     out->contacts.n = 0;
     person_record_reset(&app->record);
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+    if ((rc = app->store->ops->begin_read(app->store, err)) != 0)
         return rc;
     if ((rc = app_person_load(app, person_id, &out->person, err)) != 0)
         goto out;

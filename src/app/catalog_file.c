@@ -559,6 +559,7 @@ catalog_file_load(const char *path, struct catalog *catalog, struct policy *poli
         goto out;
     }
 
+    catalog_index_codes(&loaded);
     *catalog = loaded;
     *policy = settings;
     memset(&loaded, 0, sizeof(loaded));

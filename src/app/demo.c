@@ -1752,6 +1752,7 @@ demo_free(struct demo *demo)
     person_record_cleanup(&demo->out.record);
     free(demo->out.notes);
     free(demo->out.contacts);
+    free(demo->out.service_staff);
     free(demo->text);
     free(demo->note_text);
     free(demo->role_of_program);
@@ -1791,6 +1792,12 @@ demo_make_person(struct demo *g, long index)
         build_reportable(g);
     }
     sort_services(&out->record);
+    /* Each service is by the person's case manager in its program (no draw: the rest of the
+     * person stays as the seed made it). */
+    xgrow(&out->service_staff, &out->cap_service_staff, out->record.n_services + 1,
+          sizeof(*out->service_staff));
+    for (size_t i = 0; i < out->record.n_services; i++)
+        out->service_staff[i] = g->staff[g->role_of_program[out->record.services[i].program]];
     write_notes(g);
     write_contacts(g);
     return out;

@@ -36,7 +36,9 @@
  *   - case_note.service_id is the index + 1 of the service in record.services, or 0 for a note
  *     without a service (a status update);
  *   - case_note.agency_id is the catalog index + 1 of the program whose staff wrote it;
- *   - case_note.author_id and contact.staff_id are staff numbers (DEMO_STAFF_PER_PROGRAM);
+ *   - case_note.author_id, contact.staff_id and service_staff[i] are staff numbers
+ *     (DEMO_STAFF_PER_PROGRAM): each program's services, notes and contacts of a person are by
+ *     their case manager in that program, drawn from the seed;
  *   - case_note.body points into a text buffer owned by the generator.
  * Services are in start-date order (as staff would have entered them).  There is one enrollment
  * (eligibility determination) per program per period of participation. */
@@ -48,6 +50,8 @@ struct demo_person {
     size_t n_notes, cap_notes;
     struct contact *contacts;
     size_t n_contacts, cap_contacts;
+    int64_t *service_staff; /* who provided record.services[i], a staff number */
+    size_t cap_service_staff;
 };
 
 struct demo_options {

@@ -22,16 +22,22 @@ struct demo_load {
     size_t cap_notes;
     struct contact *contacts;
     size_t cap_contacts;
+    int64_t *service_staff; /* the person's services' stored staff ids */
+    size_t cap_service_staff;
 };
 
 /* One agency per program, named for the program, and DEMO_STAFF_PER_PROGRAM staff in each — all
- * with one unusable password hash (nobody signs in as them) — plus the demo login. */
+ * with one unusable password hash (nobody signs in as them) — except that the demo login, a WP
+ * case manager, is WP's staff number DEMO_LOGIN_STAFF: the people the seed gives that case
+ * manager (their WP services, notes and contacts) are the login's caseload. */
 static int
 create_staff(struct demo_load *d, struct br_error *err)
 {
     struct app *app = d->app;
     char code[CATALOG_CODE_SIZE], name[STORE_TEXT_SIZE];
     char unusable[crypto_pwhash_STRBYTES], random_password[CRYPTO_TOKEN_SIZE];
+    int wp = catalog_program_index(&app->catalog, DEMO_LOGIN_PROGRAM);
+    size_t login_number = 0;
     int rc;
 
     crypto_token_new(random_password);
@@ -51,6 +57,10 @@ create_staff(struct demo_load *d, struct br_error *err)
         for (int k = 1; k <= DEMO_STAFF_PER_PROGRAM && rc == 0; k++) {
             struct user u = {.active = true};
             size_t number = p * DEMO_STAFF_PER_PROGRAM + (size_t)k;
+            if ((int)p == wp && k == DEMO_LOGIN_STAFF) {
+                login_number = number; /* the demo login, added below */
+                continue;
+            }
             snprintf(u.email, sizeof(u.email), "staff%zu@demo.braid.example", number);
             snprintf(u.name, sizeof(u.name), "%s staff %d", program->code, k);
             snprintf(u.role, sizeof(u.role), "%s", k == 1 ? "supervisor" : "case_manager");
@@ -71,8 +81,11 @@ create_staff(struct demo_load *d, struct br_error *err)
     snprintf(login.email, sizeof(login.email), "%s", DEMO_LOGIN_EMAIL);
     snprintf(login.name, sizeof(login.name), "Demo Case Manager");
     snprintf(login.role, sizeof(login.role), "case_manager");
-    snprintf(login.agency, sizeof(login.agency), "%s", "WP_OFFICE");
-    return app_user_add(app, &app_system_actor, &login, DEMO_LOGIN_PASSWORD, err);
+    snprintf(login.agency, sizeof(login.agency), "%.20s_OFFICE", DEMO_LOGIN_PROGRAM);
+    if ((rc = app_user_add(app, &app_system_actor, &login, DEMO_LOGIN_PASSWORD, err)) != 0)
+        return rc;
+    d->staff_ids[login_number] = login.id;
+    return 0;
 }
 
 static int64_t
@@ -105,6 +118,11 @@ load_person(void *ctx, const struct demo_person *generated)
         d->contacts[i] = generated->contacts[i];
         d->contacts[i].staff_id = staff_id(d, generated->contacts[i].staff_id);
     }
+    const struct person_record *record = &generated->record;
+    xgrow(&d->service_staff, &d->cap_service_staff, record->n_services + 1,
+          sizeof(*d->service_staff));
+    for (size_t i = 0; i < record->n_services; i++)
+        d->service_staff[i] = staff_id(d, generated->service_staff[i]);
     struct person_bundle bundle = {
         .person = generated->person,
         .ssn = generated->ssn,
@@ -113,6 +131,7 @@ load_person(void *ctx, const struct demo_person *generated)
         .n_notes = generated->n_notes,
         .contacts = d->contacts,
         .n_contacts = generated->n_contacts,
+        .service_staff = d->service_staff,
     };
     rc = app_write_person(app, &app_system_actor, "person.demo", &bundle, d->err);
     if (rc != 0) {
@@ -158,5 +177,6 @@ out:
     free(d.staff_ids);
     free(d.notes);
     free(d.contacts);
+    free(d.service_staff);
     return rc;
 }

@@ -9,6 +9,10 @@
 /* The account a person can sign in with to look around a demo database. */
 #define DEMO_LOGIN_EMAIL "demo@braid.example"
 #define DEMO_LOGIN_PASSWORD "braid-demo-password"
+/* The login is a case manager of this program's office: its staff number DEMO_LOGIN_STAFF (of
+ * DEMO_STAFF_PER_PROGRAM, demo.h), so its caseload is the people the seed gives that number. */
+#define DEMO_LOGIN_PROGRAM "WP"
+#define DEMO_LOGIN_STAFF 2
 
 /* Loads options->people people into an empty database (BR_ECONFLICT when it already holds the demo
  * population).  Each batch of people is one transaction. */

@@ -1,16 +1,18 @@
 #include "app/exit_run.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/records.h"
 #include "core/date.h"
 #include "core/mem.h"
 
 #define APPLY_BATCH 500 /* people per transaction in the nightly run */
 #define MAX_CLOCKS 64
-#define MAX_RECORDED_EXITS 256
 
 struct id_list {
     int64_t *ids;
@@ -31,6 +33,8 @@ apply_batch(struct app *app, const struct id_list *due, size_t from, size_t to, 
             struct exit_run_report *report, struct br_error *err)
 {
     struct exit_sync_counts counts = {0};
+    struct plan_exit_result plan;
+    long plans_closed = 0;
     int rc = app->store->ops->begin(app->store, err);
     if (rc != 0)
         return rc;
@@ -40,7 +44,13 @@ apply_batch(struct app *app, const struct id_list *due, size_t from, size_t to, 
         if (rc != 0)
             break;
         exit_determine(&app->catalog, &app->policy, &app->record, as_of, &app->exits);
+        long recorded = counts.recorded;
         rc = app_sync_exits(app, due->ids[i], &app->exits, report->run_id, &counts, err);
+        /* RULES.md §4 end: at exit the IEP/ISS closes (records.h), in the same transaction. */
+        if (rc == 0 && counts.recorded > recorded &&
+            (rc = app_close_plan_at_group_exit(app, due->ids[i], &app->exits, &plan, err)) == 0 &&
+            plan.plan_id != 0)
+            plans_closed++;
     }
     if (rc != 0) {
         app->store->ops->rollback(app->store);
@@ -51,6 +61,7 @@ apply_batch(struct app *app, const struct id_list *due, size_t from, size_t to, 
     report->examined += (long)(to - from);
     report->recorded += counts.recorded;
     report->reopened += counts.reopened;
+    report->plans_closed += plans_closed;
     return 0;
 }
 
@@ -82,10 +93,11 @@ app_exits_apply(struct app *app, int32_t as_of, struct exit_run_report *report,
     if ((rc = st->ops->begin(st, err)) != 0)
         goto out;
     char day[DATE_TEXT_SIZE];
-    json_t *summary = json_pack("{s:s, s:I, s:i, s:i, s:i}", "as_of", date_format(as_of, day),
-                                "run_id", (json_int_t)report->run_id, "examined",
-                                (int)report->examined, "recorded", (int)report->recorded,
-                                "reopened", (int)report->reopened);
+    json_t *summary = json_pack("{s:s, s:I, s:i, s:i, s:i, s:i}", "as_of",
+                                date_format(as_of, day), "run_id", (json_int_t)report->run_id,
+                                "examined", (int)report->examined, "recorded",
+                                (int)report->recorded, "reopened", (int)report->reopened,
+                                "plans_closed", (int)report->plans_closed);
     char *text = json_dumps(summary, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(summary);
     struct audit_entry entry = {.action = "exit.run", .entity = "exit_run",
@@ -107,15 +119,33 @@ out:
 
 /* ---- verify ---------------------------------------------------------------------------------- */
 
-struct verify_walk {
-    struct app *app;
-    struct exit_run_report *report;
+#define VERIFY_MAX_THREADS 16
+#define VERIFY_PEOPLE_PER_THREAD 1000 /* fewer people than this a thread: one connection does */
+#define VERIFY_STOPPED 1               /* a worker stopped because another one failed */
+
+/* What the workers of one verify share. */
+struct verify_shared {
     app_mismatch_fn mismatch;
     void *ctx;
     app_progress_fn progress;
     void *progress_ctx;
-    struct br_error *err;
-    long seen;
+    pthread_mutex_t lock; /* the two callbacks are called under it, one thread at a time */
+    atomic_long seen;
+    atomic_bool failed; /* a worker failed: the others stop at their next person */
+};
+
+/* One connection's share of the people: its own app (the caller's for the first worker). */
+struct verify_worker {
+    struct verify_shared *shared;
+    struct app *app;
+    struct app own;
+    bool opened;  /* own is open */
+    bool started; /* its thread runs (the first worker runs in the caller's) */
+    struct store_scan scan;
+    struct exit_run_report report;
+    struct br_error err;
+    int rc;
+    pthread_t thread;
 };
 
 static void
@@ -139,68 +169,158 @@ clocks_equal(const struct stored_clock *a, const struct stored_clock *b)
            a->held_by == b->held_by && a->review_on == b->review_on;
 }
 
-static int
-verify_person(void *ctx, const struct stored_person *person, const struct person_record *record)
+static void
+report_mismatch(struct verify_worker *w, int64_t person_id, const struct stored_clock *stored,
+                size_t n_stored, const struct stored_clock *expected, size_t n_expected)
 {
-    struct verify_walk *w = ctx;
-    struct app *app = w->app;
-    struct stored_clock stored[MAX_CLOCKS], expected[MAX_CLOCKS];
-    struct recorded_exit recorded[MAX_RECORDED_EXITS];
-    size_t n_stored = 0, n_recorded = 0;
+    const struct catalog *catalog = &w->app->catalog;
+    struct verify_shared *shared = w->shared;
     char what[512], a[200], b[200];
-    int rc;
 
-    if ((rc = app->store->ops->clocks_get(app->store, person->id, stored, MAX_CLOCKS, &n_stored,
-                                          w->err)) != 0)
-        return rc;
-    if ((rc = app->store->ops->exits_get(app->store, person->id, recorded, MAX_RECORDED_EXITS,
-                                         &n_recorded, w->err)) != 0)
-        return rc;
+    w->report.mismatched++;
+    if (shared->mismatch == NULL)
+        return;
+    if (n_stored != n_expected) {
+        snprintf(what, sizeof(what), "%zu stored clock(s), %zu expected", n_stored, n_expected);
+    } else {
+        size_t i = 0;
+        while (clocks_equal(&stored[i], &expected[i]))
+            i++;
+        describe_clock(catalog, &stored[i], a, sizeof(a));
+        describe_clock(catalog, &expected[i], b, sizeof(b));
+        snprintf(what, sizeof(what), "stored: %s; expected: %s", a, b);
+    }
+    pthread_mutex_lock(&shared->lock);
+    shared->mismatch(shared->ctx, person_id, what);
+    pthread_mutex_unlock(&shared->lock);
+}
+
+static int
+verify_person(void *ctx, const struct stored_person *person, const struct person_record *record,
+              const struct stored_exit_state *state)
+{
+    struct verify_worker *w = ctx;
+    struct verify_shared *shared = w->shared;
+    struct app *app = w->app;
+    const struct stored_clock *stored = state->clocks;
+    size_t n_stored = state->n_clocks;
+    struct stored_clock expected[MAX_CLOCKS];
+
+    if (atomic_load(&shared->failed))
+        return VERIFY_STOPPED;
     int32_t as_of = n_stored > 0 ? stored[0].computed_on : app->today;
     exit_determine(&app->catalog, &app->policy, record, as_of, &app->exits);
-    size_t n_expected = app_clocks_from(&app->catalog, &app->exits, recorded, n_recorded, expected,
-                                        MAX_CLOCKS);
-
+    size_t n_expected = app_clocks_from(&app->catalog, &app->exits, state->exits, state->n_exits,
+                                        expected, MAX_CLOCKS);
     bool same = n_stored == n_expected;
     for (size_t i = 0; same && i < n_stored; i++)
         same = clocks_equal(&stored[i], &expected[i]);
-    if (!same) {
-        w->report->mismatched++;
-        if (n_stored != n_expected) {
-            snprintf(what, sizeof(what), "%zu stored clock(s), %zu expected", n_stored,
-                     n_expected);
-        } else {
-            size_t i = 0;
-            while (clocks_equal(&stored[i], &expected[i]))
-                i++;
-            describe_clock(&app->catalog, &stored[i], a, sizeof(a));
-            describe_clock(&app->catalog, &expected[i], b, sizeof(b));
-            snprintf(what, sizeof(what), "stored: %s; expected: %s", a, b);
-        }
-        if (w->mismatch)
-            w->mismatch(w->ctx, person->id, what);
+    if (!same)
+        report_mismatch(w, person->id, stored, n_stored, expected, n_expected);
+    w->report.examined++;
+    long seen = atomic_fetch_add(&shared->seen, 1) + 1;
+    if (shared->progress != NULL && seen % 10000 == 0) {
+        pthread_mutex_lock(&shared->lock);
+        shared->progress(shared->progress_ctx, seen, -1);
+        pthread_mutex_unlock(&shared->lock);
     }
-    w->report->examined++;
-    if (w->progress && ++w->seen % 10000 == 0)
-        w->progress(w->progress_ctx, w->seen, -1);
     return 0;
 }
 
-int
-app_exits_verify(struct app *app, struct exit_run_report *report, app_mismatch_fn mismatch,
-                 void *ctx, app_progress_fn progress, void *progress_ctx, struct br_error *err)
+static void *
+verify_thread(void *arg)
 {
+    struct verify_worker *w = arg;
+    w->rc = w->app->store->ops->people_scan(w->app->store, &w->app->catalog, &w->scan,
+                                            verify_person, w, &w->err);
+    if (w->rc != 0 && w->rc != VERIFY_STOPPED)
+        atomic_store(&w->shared->failed, true);
+    return NULL;
+}
+
+/* Divides ids first..last among n workers; the last one's range is open-ended. */
+static void
+divide_people(struct verify_worker *workers, int n, int64_t first, int64_t last)
+{
+    int64_t span = (last - first) / n + 1;
+    for (int i = 0; i < n; i++) {
+        workers[i].scan.parts = STORE_SCAN_EXIT_STATE;
+        workers[i].scan.first_id = i == 0 ? 0 : first + span * i;
+        workers[i].scan.last_id = i == n - 1 ? 0 : first + span * (i + 1) - 1;
+    }
+}
+
+int
+app_exits_verify(struct app *app, int threads, struct exit_run_report *report,
+                 app_mismatch_fn mismatch, void *ctx, app_progress_fn progress, void *progress_ctx,
+                 struct br_error *err)
+{
+    struct verify_shared shared = {.mismatch = mismatch,
+                                   .ctx = ctx,
+                                   .progress = progress,
+                                   .progress_ctx = progress_ctx};
+    int64_t first = 0, last = 0;
+    int rc;
+
     memset(report, 0, sizeof(*report));
-    struct verify_walk w = {
-        .app = app,
-        .report = report,
-        .mismatch = mismatch,
-        .ctx = ctx,
-        .progress = progress,
-        .progress_ctx = progress_ctx,
-        .err = err,
-    };
-    return app->store->ops->people_scan(app->store, &app->catalog, verify_person, &w, err);
+    if ((rc = app->store->ops->people_id_bounds(app->store, &first, &last, err)) != 0)
+        return rc;
+    int64_t people = last - first + 1;
+    int n = threads < 1 ? 1 : threads > VERIFY_MAX_THREADS ? VERIFY_MAX_THREADS : threads;
+    if (people < (int64_t)n * VERIFY_PEOPLE_PER_THREAD)
+        n = people >= 2 * VERIFY_PEOPLE_PER_THREAD ? (int)(people / VERIFY_PEOPLE_PER_THREAD) : 1;
+
+    struct verify_worker *workers = xcalloc((size_t)n, sizeof(*workers));
+    pthread_mutex_init(&shared.lock, NULL);
+    atomic_init(&shared.seen, 0);
+    atomic_init(&shared.failed, false);
+    divide_people(workers, n, first, last);
+    /* The first worker reads through the caller's connection; each other opens its own. */
+    bool setup_failed = false;
+    for (int i = 0; i < n; i++) {
+        struct verify_worker *w = &workers[i];
+        w->shared = &shared;
+        br_error_clear(&w->err);
+        w->app = app;
+        if (i == 0 || setup_failed)
+            continue;
+        w->app = &w->own;
+        if ((w->rc = app_open(&w->own, app->db_path, &w->err)) != 0) {
+            setup_failed = true;
+            continue;
+        }
+        w->opened = true;
+        if (pthread_create(&w->thread, NULL, verify_thread, w) != 0) {
+            w->rc = br_error_set(&w->err, BR_EIO, "cannot start a verify thread");
+            setup_failed = true;
+            continue;
+        }
+        w->started = true;
+    }
+    if (setup_failed)
+        atomic_store(&shared.failed, true); /* the started ones stop at their next person */
+    else
+        verify_thread(&workers[0]);
+    for (int i = 1; i < n; i++) {
+        if (workers[i].started)
+            pthread_join(workers[i].thread, NULL);
+    }
+
+    rc = 0;
+    for (int i = 0; i < n; i++) {
+        struct verify_worker *w = &workers[i];
+        report->examined += w->report.examined;
+        report->mismatched += w->report.mismatched;
+        if (rc == 0 && w->rc != 0 && w->rc != VERIFY_STOPPED) {
+            rc = w->rc;
+            *err = w->err;
+        }
+        if (w->opened)
+            app_close(&w->own);
+    }
+    pthread_mutex_destroy(&shared.lock);
+    free(workers);
+    return rc;
 }
 
 /* ---- evaluate -------------------------------------------------------------------------------- */
@@ -213,10 +333,13 @@ struct evaluate_walk {
 };
 
 static int
-evaluate_person(void *ctx, const struct stored_person *person, const struct person_record *record)
+evaluate_person(void *ctx, const struct stored_person *person, const struct person_record *record,
+                const struct stored_exit_state *exit_state)
 {
     struct evaluate_walk *w = ctx;
     exit_determine(&w->app->catalog, &w->app->policy, record, w->as_of, &w->app->exits);
+    /* RULES.md §4 "Manual exit": what every reader of a stored person sees (app.h). */
+    app_apply_manual_exits(exit_state->exits, exit_state->n_exits, &w->app->exits);
     return w->fn(w->ctx, person, record, &w->app->exits);
 }
 
@@ -225,5 +348,9 @@ app_exits_evaluate(struct app *app, int32_t as_of, app_person_exits_fn fn, void 
                    struct br_error *err)
 {
     struct evaluate_walk w = {.app = app, .as_of = as_of, .fn = fn, .ctx = ctx};
-    return app->store->ops->people_scan(app->store, &app->catalog, evaluate_person, &w, err);
+    /* The determination reads no facts (only the id or external id of each person), and the
+     * recorded exits for the manual ones among them. */
+    const struct store_scan everyone = {.parts = STORE_SCAN_EXIT_STATE};
+    return app->store->ops->people_scan(app->store, &app->catalog, &everyone, evaluate_person, &w,
+                                        err);
 }

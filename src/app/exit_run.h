@@ -11,6 +11,7 @@ struct exit_run_report {
     long examined;   /* people whose clock was due */
     long recorded;   /* soft exits newly recorded */
     long reopened;   /* recorded exits deleted by late-entered services */
+    long plans_closed; /* IEP/ISS closed because the common-exit group exited (records.h) */
     long mismatched; /* --verify: people whose stored clock differs from a recomputation */
 };
 
@@ -24,11 +25,14 @@ int app_exits_apply(struct app *app, int32_t as_of, struct exit_run_report *repo
                     app_progress_fn progress, void *progress_ctx, struct br_error *err);
 
 /* Recomputes every person's clocks from their record (as of the day each was computed) and
- * reports each difference from the stored ones through mismatch. */
+ * reports each difference from the stored ones through mismatch.  With threads > 1 the people
+ * are divided by id among that many connections to the database, read side by side (each its
+ * own snapshot; fewer for a small database); mismatch and progress are then called from those
+ * threads, one call at a time. */
 typedef void (*app_mismatch_fn)(void *ctx, int64_t person_id, const char *what);
-int app_exits_verify(struct app *app, struct exit_run_report *report, app_mismatch_fn mismatch,
-                     void *ctx, app_progress_fn progress, void *progress_ctx,
-                     struct br_error *err);
+int app_exits_verify(struct app *app, int threads, struct exit_run_report *report,
+                     app_mismatch_fn mismatch, void *ctx, app_progress_fn progress,
+                     void *progress_ctx, struct br_error *err);
 
 /* Determines every person as of as_of, in id order, handing each result to fn (return non-zero
  * to stop).  Memory does not grow with the number of people. */

@@ -33,7 +33,7 @@ fingerprint(const char *method, const char *path, const char *body, size_t body_
 int
 app_idempotency_begin(struct app *app, int64_t user_id, const char *key, const char *method,
                       const char *path, const char *body, size_t body_len, int64_t now,
-                      struct idempotency_replay *replay, struct br_error *err)
+                      struct idempotency_response *replay, struct br_error *err)
 {
     uint8_t print[STORE_HASH_SIZE];
     struct stored_idempotency existing = {0};
@@ -77,17 +77,23 @@ app_idempotency_begin(struct app *app, int64_t user_id, const char *key, const c
     replay->status = existing.status;
     replay->body = existing.body;
     existing.body = NULL;
+    memcpy(replay->location, existing.location, sizeof(replay->location));
+    memcpy(replay->etag, existing.etag, sizeof(replay->etag));
 out:
     free(existing.body);
     return rc;
 }
 
 int
-app_idempotency_finish(struct app *app, int64_t user_id, const char *key, int status,
-                       const char *body, struct br_error *err)
+app_idempotency_finish(struct app *app, int64_t user_id, const char *key,
+                       const struct idempotency_response *response, struct br_error *err)
 {
-    if (status >= 200 && status < 300)
-        return app->store->ops->idempotency_complete(app->store, user_id, key, status,
-                                                     body != NULL ? body : "", err);
-    return app->store->ops->idempotency_release(app->store, user_id, key, err);
+    struct stored_idempotency first = {.status = response->status};
+
+    if (response->status < 200 || response->status >= 300)
+        return app->store->ops->idempotency_release(app->store, user_id, key, err);
+    first.body = response->body != NULL ? response->body : "";
+    memcpy(first.location, response->location, sizeof(first.location));
+    memcpy(first.etag, response->etag, sizeof(first.etag));
+    return app->store->ops->idempotency_complete(app->store, user_id, key, &first, err);
 }

@@ -1162,8 +1162,10 @@ struct exporter {
 };
 
 static int
-export_person(void *ctx, const struct stored_person *person, const struct person_record *record)
+export_person(void *ctx, const struct stored_person *person, const struct person_record *record,
+              const struct stored_exit_state *exit_state)
 {
+    (void)exit_state;
     struct exporter *x = ctx;
     struct store *st = x->app->store;
     int rc;
@@ -1191,10 +1193,11 @@ app_export_bundles(struct app *app, FILE *out, app_progress_fn progress, void *p
 {
     struct exporter x = {
         .app = app, .out = out, .progress = progress, .progress_ctx = progress_ctx, .err = err};
+    const struct store_scan everyone = {.parts = STORE_SCAN_FACTS};
     int rc;
 
     br_error_clear(err);
-    rc = app->store->ops->people_scan(app->store, &app->catalog, export_person, &x, err);
+    rc = app->store->ops->people_scan(app->store, &app->catalog, &everyone, export_person, &x, err);
     if (rc == 0 && fflush(out) != 0)
         rc = br_error_set(err, BR_EIO, "cannot write the bundles: %s", strerror(errno));
     if (progress != NULL)

@@ -55,6 +55,16 @@ json_day(int32_t day)
     return day == DATE_NONE ? json_null() : json_string(date_format(day, text));
 }
 
+json_t *
+manual_exit_plan_json(const struct plan_exit_result *plan)
+{
+    if (plan->plan_id == 0)
+        return json_null();
+    return json_pack("{s:I, s:I, s:I}", "id", (json_int_t)plan->plan_id, "goals_attained",
+                     (json_int_t)plan->n_attained, "goals_not_attained",
+                     (json_int_t)plan->n_not_attained);
+}
+
 /* The latest period of participation of the group keyed key in app->exits, or NULL when the
  * group has none (its programs are all reportable). */
 static const struct exit_period *
@@ -144,8 +154,8 @@ close_open_services(struct app *app, int64_t person_id, int key, struct manual_e
 
 /* Records the exit for each program of the group's latest period (each with an entry in it). */
 static int
-record_exits(struct app *app, int64_t person_id, int key, struct manual_exit *out,
-             struct br_error *err)
+record_exits(struct app *app, int64_t person_id, int key, enum manual_exit_reason reason,
+             struct manual_exit *out, struct br_error *err)
 {
     int rc;
     for (size_t i = 0; i < app->exits.n_periods; i++) {
@@ -165,6 +175,7 @@ record_exits(struct app *app, int64_t person_id, int key, struct manual_exit *ou
             .determined_on = app->today,
             .run_id = 0, /* no exit run: a manual exit */
         };
+        snprintf(r.reason, sizeof(r.reason), "%s", manual_exit_reason_name(reason));
         bool inserted = false;
         if ((rc = app->store->ops->exit_put(app->store, &r, &inserted, err)) != 0)
             return rc;
@@ -257,20 +268,25 @@ app_manual_exit(struct app *app, const struct actor *actor, int64_t person_id,
         goto out;
     if ((rc = record_validate(&app->catalog, &app->policy, &app->record, err)) != 0)
         goto out;
-    if ((rc = record_exits(app, person_id, key, out, err)) != 0)
+    if ((rc = record_exits(app, person_id, key, reason, out, err)) != 0)
         goto out;
-    /* The stored clocks follow the closed services; the manual exit stands (app_sync_exits). */
+    /* The stored clocks follow the closed services and show the group exited from today
+     * (app_sync_exits applies the manual exit just recorded). */
     if ((rc = app_refresh_clock(app, person_id, &app->record, err)) != 0)
+        goto out;
+    /* RULES.md §4 end: at exit the IEP/ISS closes, its open goals decided (records.h). */
+    if ((rc = app_close_plan_at_group_exit(app, person_id, &app->exits, &out->plan, err)) != 0)
         goto out;
     json_t *programs = json_array(), *closed = json_array();
     for (size_t i = 0; i < out->n_programs; i++)
         json_array_append_new(programs, json_string(app->catalog.programs[out->programs[i]].code));
     for (size_t i = 0; i < out->n_closed; i++)
         json_array_append_new(closed, json_integer((json_int_t)out->closed[i]));
-    json_t *after = json_pack("{s:o, s:i, s:o, s:s, s:b, s:o}", "programs", programs, "period",
+    json_t *after = json_pack("{s:o, s:i, s:o, s:s, s:b, s:o, s:o}", "programs", programs, "period",
                               out->period, "exit_date", json_day(out->exit_on), "reason",
                               manual_exit_reason_name(reason), "excluded_from_performance",
-                              manual_exit_reason_excludes(reason), "closed_services", closed);
+                              manual_exit_reason_excludes(reason), "closed_services", closed,
+                              "closed_plan", manual_exit_plan_json(&out->plan));
     rc = access_audit_append(app, actor, person_id, "exit.manual", "enrollment", enrollment_id,
                              manual_exit_reason_name(reason), after, err);
 out:

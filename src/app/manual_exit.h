@@ -2,11 +2,15 @@
  * (RULES.md §4 "Manual exit"; seed 003): when no further services are planned, the person no
  * longer wants services or cannot be reached.  The exit date is still L, the date services were
  * last provided; every open service of the group is closed effective L, and the exit is
- * recorded for every program of the group's latest period of participation.
+ * recorded for every program of the group's latest period of participation, with the reason.
+ * When the group is the common-exit group, the person's open IEP/ISS closes at L with its goals
+ * decided (records.h app_close_plan_at_group_exit).
  *
- * A manual exit is a recorded exit without an exit run (run_id 0).  It stands until its soft-exit
- * day comes (the determination then agrees with it) unless a qualifying service dated before that
- * day is recorded, which reopens it like any late service (app_sync_exits). */
+ * A manual exit is a recorded exit without an exit run (run_id 0).  From the day it is made every
+ * reader of the determination sees the group exited on L (app_apply_manual_exits; core/exit.h
+ * exit_manual_stands), until a qualifying service dated before the soft-exit day (L + 91) is
+ * recorded, which reopens it like any late service (app_sync_exits); a service on or after that
+ * day starts a new period and leaves the exit standing (RULES.md §4 periods). */
 #ifndef BRAID_APP_MANUAL_EXIT_H
 #define BRAID_APP_MANUAL_EXIT_H
 
@@ -14,7 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "app/app.h"
+#include "app/records.h"
 
 /* Why a group is exited by hand.  The first two are seed 003's; the rest are the "other reasons
  * for exit", which exclude the exiter from the performance indicators (RULES.md §4). */
@@ -47,7 +54,11 @@ struct manual_exit {
     int programs[MANUAL_EXIT_MAX_PROGRAMS]; /* catalog indexes, each with a recorded exit */
     size_t n_closed;
     int64_t closed[MANUAL_EXIT_MAX_CLOSED]; /* the services closed effective L */
+    struct plan_exit_result plan;           /* the IEP/ISS closed at exit (plan_id 0: none) */
 };
+
+/* The closed plan as {"id", "goals_attained", "goals_not_attained"}, or null when none closed. */
+json_t *manual_exit_plan_json(const struct plan_exit_result *plan);
 
 /* Exits the group of the person's enrollment enrollment_id, as of app->today, audited
  * ("exit.manual", with the reason).  Needs the case file's write access (access.h).  Returns 0,

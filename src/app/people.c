@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/access.h"
 #include "app/bundle.h"
 #include "app/records.h"
 #include "core/date.h"
@@ -82,7 +83,7 @@ app_person_search(struct app *app, const struct actor *actor, const struct perso
         br_error_field(err, "offset", "must be a whole number from 0");
     if (err->n_fields > 0)
         return br_error_set(err, BR_EINVAL, "the search cannot be run");
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+    if ((rc = app->store->ops->begin_read(app->store, err)) != 0)
         return rc;
     rc = app->store->ops->person_search(app->store, query, people, (size_t)query->limit, n, total,
                                         err);
@@ -149,17 +150,23 @@ int
 app_person_exit(struct app *app, const struct actor *actor, int64_t id, int32_t as_of,
                 struct stored_person *person, struct exit_result *result, struct br_error *err)
 {
-    char day[DATE_TEXT_SIZE];
     int rc;
 
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+    if ((rc = app->store->ops->begin_read(app->store, err)) != 0)
         return rc;
     if ((rc = app_person_load(app, id, person, err)) != 0)
         goto out;
-    if ((rc = app_person_exits(app, id, as_of, result, err)) != 0)
-        goto out;
-    rc = audit(app, actor, id, "person.read", "exit determination",
-               json_pack("{s:s}", "as_of", date_format(as_of, day)), err);
+    /* The determination is built from the case file (every partner's services), so it is read
+     * as the case file is (access.h ACCESS_CASE_FILE); the decision is its audit entry. */
+    if ((rc = access_require(app, actor, id, ACCESS_CASE_FILE, ACCESS_READ, NULL, err)) != 0) {
+        /* A refusal stays on the record (RULES.md §11): commit its audit entry. */
+        struct br_error ignored;
+        br_error_clear(&ignored);
+        if (app->store->ops->commit(app->store, &ignored) != 0)
+            app->store->ops->rollback(app->store);
+        return rc;
+    }
+    rc = app_person_exits(app, id, as_of, result, err);
 out:
     return finish(app, rc, err);
 }

@@ -57,6 +57,8 @@ app_write_person(struct app *app, const struct actor *actor, const char *action,
     for (size_t i = 0; i < record->n_services; i++) {
         struct service s = record->services[i];
         struct service_detail detail = {0};
+        if (b->service_staff != NULL)
+            detail.staff_id = b->service_staff[i];
         if ((rc = st->ops->service_insert(st, b->person.id, &s, &app->catalog, &detail, err)) != 0)
             goto out;
         service_ids[i + 1] = s.id;

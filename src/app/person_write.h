@@ -18,6 +18,9 @@ struct person_bundle {
     size_t n_notes;
     const struct contact *contacts;
     size_t n_contacts;
+    /* The user who provided each service (parallel to record->services; 0 when unknown), or
+     * NULL when none is known. */
+    const int64_t *service_staff;
     /* Likely duplicates already in the database (same SSN, or same name and birth date) are
      * written to duplicates, up to max_duplicates (0: do not look); n_duplicates says how many. */
     int64_t *duplicates;

@@ -28,6 +28,13 @@ begin(struct app *app, struct br_error *err)
     return app->store->ops->begin(app->store, err);
 }
 
+/* A read: it writes only the audit entries of its access decisions (store.h begin_read). */
+static int
+begin_read(struct app *app, struct br_error *err)
+{
+    return app->store->ops->begin_read(app->store, err);
+}
+
 /* Ends a use case.  On success it commits.  On failure it rolls back what the use case wrote —
  * but when it wrote nothing (wrote false), it commits instead, so that the audit entries of the
  * access decisions it made (a refused disclosure above all) stay on the record (RULES.md §11). */
@@ -333,7 +340,7 @@ app_list_consents(struct app *app, const struct actor *actor, int64_t person_id,
     int rc;
 
     out->n = 0;
-    if ((rc = begin(app, err)) != 0)
+    if ((rc = begin_read(app, err)) != 0)
         return rc;
     if ((rc = person_access(app, actor, person_id, ACCESS_CONSENTS, ACCESS_READ, NULL, err)) != 0)
         goto out;
@@ -429,7 +436,7 @@ app_list_assessments(struct app *app, const struct actor *actor, int64_t person_
     int rc;
 
     out->n = 0;
-    if ((rc = begin(app, err)) != 0)
+    if ((rc = begin_read(app, err)) != 0)
         return rc;
     if ((rc = person_access(app, actor, person_id, ACCESS_ASSESSMENTS, ACCESS_READ, NULL, err)) !=
         0)
@@ -843,7 +850,7 @@ app_list_plans(struct app *app, const struct actor *actor, int64_t person_id,
     int rc;
 
     out->n_plans = out->n_goals = out->n_reviews = 0;
-    if ((rc = begin(app, err)) != 0)
+    if ((rc = begin_read(app, err)) != 0)
         return rc;
     if ((rc = person_access(app, actor, person_id, ACCESS_PLANS, ACCESS_READ, NULL, err)) != 0)
         goto out;
@@ -954,6 +961,29 @@ app_close_plan_at_exit_in(struct app *app, const struct actor *actor, int64_t pe
 {
     bool wrote = false;
     return close_at_exit(app, actor, person_id, exit_on, decisions, n, result, &wrote, err);
+}
+
+int
+app_close_plan_at_group_exit(struct app *app, int64_t person_id, const struct exit_result *exits,
+                             struct plan_exit_result *result, struct br_error *err)
+{
+    const struct exit_period *latest = NULL;
+
+    memset(result, 0, sizeof(*result));
+    for (size_t i = 0; i < exits->n_periods; i++) {
+        const struct exit_period *p = &exits->periods[i];
+        if (p->status == EXIT_STATUS_REPORTABLE ||
+            exit_group_key(&app->catalog, p->program) != EXIT_GROUP_COMMON)
+            continue;
+        if (latest == NULL || p->period > latest->period)
+            latest = p;
+    }
+    /* An exit dated after today (a run as of a day to come) closes nothing yet. */
+    if (latest == NULL || latest->status != EXIT_STATUS_EXITED || latest->exit_on > app->today)
+        return 0;
+    /* RULES.md §4 end, §9: the plan closes because the group exited — the system's doing. */
+    return app_close_plan_at_exit_in(app, &app_system_actor, person_id, latest->exit_on, NULL, 0,
+                                     result, err);
 }
 
 int
@@ -1116,7 +1146,7 @@ app_list_outcomes(struct app *app, const struct actor *actor, int64_t person_id,
     int rc;
 
     out->n = 0;
-    if ((rc = begin(app, err)) != 0)
+    if ((rc = begin_read(app, err)) != 0)
         return rc;
     if ((rc = person_access(app, actor, person_id, ACCESS_OUTCOMES, ACCESS_READ, NULL, err)) != 0)
         goto out;
@@ -1147,7 +1177,7 @@ app_list_notes(struct app *app, const struct actor *actor, int64_t person_id, st
     /* notes_load frees the bodies it held (store.h): hand it every loaded note back. */
     out->n = out->n_loaded;
     out->n_withheld = 0;
-    if ((rc = begin(app, err)) != 0)
+    if ((rc = begin_read(app, err)) != 0)
         return rc;
     if ((rc = person_access(app, actor, person_id, ACCESS_CASE_NOTES, ACCESS_READ, &basis, err)) !=
         0)
@@ -1181,7 +1211,7 @@ app_list_contacts(struct app *app, const struct actor *actor, int64_t person_id,
     int rc;
 
     out->n = 0;
-    if ((rc = begin(app, err)) != 0)
+    if ((rc = begin_read(app, err)) != 0)
         return rc;
     if ((rc = person_access(app, actor, person_id, ACCESS_CONTACTS, ACCESS_READ, NULL, err)) != 0)
         goto out;
@@ -1200,7 +1230,7 @@ app_person_view(struct app *app, const struct actor *actor, int64_t person_id,
     int rc;
 
     *sensitive_shown = false;
-    if ((rc = begin(app, err)) != 0)
+    if ((rc = begin_read(app, err)) != 0)
         return rc;
     if ((rc = app_person_load(app, person_id, out, err)) != 0)
         goto out;
@@ -1236,7 +1266,7 @@ app_person_reveal_ssn(struct app *app, const struct actor *actor, int64_t person
                        RECORDS_SSN_REASON_MAX);
         return br_error_set(err, BR_EINVAL, "the SSN cannot be revealed");
     }
-    if ((rc = begin(app, err)) != 0)
+    if ((rc = begin_read(app, err)) != 0)
         return rc;
     if ((rc = person_access(app, actor, person_id, ACCESS_SSN, ACCESS_READ, NULL, err)) != 0)
         goto out;
@@ -1276,7 +1306,7 @@ app_person_screen_on(struct app *app, const struct actor *actor, int64_t person_
     int rc;
 
     *n = 0;
-    if ((rc = begin(app, err)) != 0)
+    if ((rc = begin_read(app, err)) != 0)
         return rc;
     if ((rc = app_person_load(app, person_id, &person, err)) != 0)
         goto out;
@@ -1296,7 +1326,7 @@ app_person_audit(struct app *app, const struct actor *actor, int64_t person_id, 
     int rc;
 
     out->n = 0;
-    if ((rc = begin(app, err)) != 0)
+    if ((rc = begin_read(app, err)) != 0)
         return rc;
     if ((rc = person_access(app, actor, person_id, ACCESS_AUDIT_LOG, ACCESS_READ, NULL, err)) != 0)
         goto out;

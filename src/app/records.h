@@ -154,6 +154,16 @@ int app_close_plan_at_exit_in(struct app *app, const struct actor *actor, int64_
                               int32_t exit_on, const struct goal_decision *decisions, size_t n,
                               struct plan_exit_result *result, struct br_error *err);
 
+/* The plan's part of a recorded exit (the nightly run's, or a manual one): when exits — the
+ * person's determination as just recorded — has the common-exit group's latest period exited,
+ * the plan closes at its exit date as app_close_plan_at_exit_in closes it, by the system, with
+ * goals decided by what the record shows.  The IEP/ISS is the plan of the Title I programs, so
+ * only the common-exit group's exit closes it (RULES.md §4 end, §9: it stays open until exit).
+ * Inside the caller's transaction; idempotent. */
+int app_close_plan_at_group_exit(struct app *app, int64_t person_id,
+                                 const struct exit_result *exits, struct plan_exit_result *result,
+                                 struct br_error *err);
+
 /* ---- outcomes ----------------------------------------------------------------------------------
  */
 

@@ -1,10 +1,13 @@
 #include "cli/cli_common.h"
 
+#include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/date.h"
+#include "core/mem.h"
 
 const char *
 cli_db_path(const char *option)
@@ -89,4 +92,43 @@ progress_finish(struct progress *p)
 {
     if (p->tty && (p->last_permille >= 0 || p->last_done > 0))
         fputc('\n', stderr);
+}
+
+int
+cli_print_json_line(json_t *value)
+{
+    const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+    char small[16384];
+    char *text = small;
+    size_t size = json_dumpb(value, small, sizeof(small), flags);
+    int rc = 0;
+
+    if (size == 0)
+        return BR_EIO;
+    if (size > sizeof(small)) {
+        text = xmalloc(size);
+        if (json_dumpb(value, text, size, flags) != size)
+            rc = BR_EIO;
+    }
+    if (rc == 0 && (fwrite(text, 1, size, stdout) != size || fputc('\n', stdout) == EOF))
+        rc = BR_EIO;
+    if (text != small)
+        free(text);
+    return rc;
+}
+
+int
+cli_parse_count(const char *command, const char *option, const char *text, long min, long max,
+                long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || value < min || value > max) {
+        fprintf(stderr, "braid %s: %s must be a whole number from %ld to %ld (got '%s')\n",
+                command, option, min, max, text);
+        return -1;
+    }
+    *out = value;
+    return 0;
 }

@@ -25,22 +25,6 @@ static const char demo_usage[] =
     "--as-of date (default today).  The same seed always gives the same people.  Also adds one\n"
     "agency per program with its staff, and a login (" DEMO_LOGIN_EMAIL ").\n";
 
-/* A whole number in [min, max], or -1 with a message naming the option. */
-static int
-parse_count(const char *option, const char *text, long min, long max, long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || value < min || value > max) {
-        fprintf(stderr, "braid demo: %s must be a whole number from %ld to %ld (got '%s')\n",
-                option, min, max, text);
-        return -1;
-    }
-    *out = value;
-    return 0;
-}
-
 int
 cmd_demo(int argc, char **argv)
 {
@@ -67,11 +51,11 @@ cmd_demo(int argc, char **argv)
             db_option = optarg;
             break;
         case 'n':
-            if (parse_count("--people", optarg, 0, DEMO_MAX_PEOPLE, &people) != 0)
+            if (cli_parse_count("demo", "--people", optarg, 0, DEMO_MAX_PEOPLE, &people) != 0)
                 return CLI_USAGE;
             break;
         case 's':
-            if (parse_count("--seed", optarg, 0, INT32_MAX, &seed) != 0)
+            if (cli_parse_count("demo", "--seed", optarg, 0, INT32_MAX, &seed) != 0)
                 return CLI_USAGE;
             break;
         case 'a':

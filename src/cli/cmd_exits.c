@@ -18,6 +18,7 @@
 #include "app/bundle.h"
 #include "app/line_reader.h"
 #include "app/catalog_file.h"
+#include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "core/date.h"
 #include "core/error.h"
@@ -28,12 +29,21 @@
 #define EXITS_LINE_MAX ((size_t)8 << 20)
 #define EXITS_PATH_MAX 4096
 #define EXITS_PROGRESS_EVERY 10000 /* lines between progress updates on a terminal */
+#define EXITS_MAX_THREADS 16
 #define EXITS_SYNOPSIS                                                                             \
     "braid exits --input FILE --as-of YYYY-MM-DD [--catalog FILE]\n"                             \
-    "       braid exits [--db PATH] (--as-of YYYY-MM-DD [--apply] | --verify)"
+    "       braid exits [--db PATH] (--as-of YYYY-MM-DD [--apply] | --verify [--threads N])"
 
 
 /* Opens the input file for reading.  Returns the descriptor, or -1 with errno set. */
+/* --verify's default: one connection per processor online. */
+static int
+default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > EXITS_MAX_THREADS ? EXITS_MAX_THREADS : (int)n;
+}
+
 static int
 open_input(const char *path)
 {
@@ -71,21 +81,12 @@ exits_usage(FILE *out)
             "                                   before D (idempotent), reopens exits that late\n"
             "                                   services undid, and prints a summary\n"
             "  braid exits --verify             recomputes every stored exit clock from the\n"
-            "                                   services and lists any mismatch (exit status 1)\n"
+            "                                   services and lists any mismatch (exit status 1),\n"
+            "                                   on --threads N connections side by side\n"
+            "                                   (default: one per processor)\n"
             "\n"
             "exit status: 0 every line evaluated, 1 some line failed, 2 usage or input error\n",
             EXITS_SYNOPSIS);
-}
-
-/* Writes one compact JSON line.  Returns 0 or BR_EIO. */
-static int
-exits_print(json_t *value)
-{
-    if (json_dumpf(value, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
-        return BR_EIO;
-    if (fputc('\n', stdout) == EOF)
-        return BR_EIO;
-    return 0;
 }
 
 struct exits_options {
@@ -95,6 +96,7 @@ struct exits_options {
     const char *db; /* database mode when no --input */
     bool apply;
     bool verify;
+    long threads; /* --verify: connections read side by side */
 };
 
 /* Returns -1 to go on, else the exit status to return now. */
@@ -108,6 +110,7 @@ exits_parse_options(int argc, char **argv, struct exits_options *opts)
         {"db", required_argument, NULL, 'd'},
         {"apply", no_argument, NULL, 'A'},
         {"verify", no_argument, NULL, 'V'},
+        {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -136,6 +139,11 @@ exits_parse_options(int argc, char **argv, struct exits_options *opts)
         case 'V':
             opts->verify = true;
             break;
+        case 't':
+            if (cli_parse_count("exits", "--threads", optarg, 1, EXITS_MAX_THREADS,
+                                &opts->threads) != 0)
+                goto usage;
+            break;
         case 'h':
             exits_usage(stdout);
             return CLI_OK;
@@ -154,6 +162,10 @@ exits_parse_options(int argc, char **argv, struct exits_options *opts)
     if (opts->input != NULL && (opts->db != NULL || opts->apply || opts->verify)) {
         fprintf(stderr, "braid exits: --input reads bundles; --db, --apply and --verify work on "
                         "a database: use one or the other\n");
+        goto usage;
+    }
+    if (opts->threads > 0 && !opts->verify) {
+        fprintf(stderr, "braid exits: --threads applies to --verify only\n");
         goto usage;
     }
     if (opts->apply && opts->verify) {
@@ -198,7 +210,8 @@ cmd_exits(int argc, char **argv)
     if (status >= 0)
         return status;
     if (opts.input == NULL)
-        return exits_database(opts.db, opts.as_of, opts.apply, opts.verify);
+        return exits_database(opts.db, opts.as_of, opts.apply, opts.verify,
+                              opts.threads > 0 ? (int)opts.threads : default_threads());
 
     person_record_init(&record);
     exit_result_init(&result);
@@ -261,7 +274,7 @@ cmd_exits(int argc, char **argv)
             out = bundle_encode_exits(&catalog, &record, &result, id);
             evaluated++;
         }
-        rc = exits_print(out);
+        rc = cli_print_json_line(out);
         json_decref(out);
         json_decref(id);
         if (rc != 0)

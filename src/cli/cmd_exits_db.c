@@ -22,13 +22,11 @@ print_person(void *ctx, const struct stored_person *person, const struct person_
     struct print_walk *w = ctx;
     json_t *id = bundle_person_id(person);
     json_t *out = bundle_encode_exits(w->catalog, record, result, id);
-    int rc = json_dumpf(out, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (rc == 0 && fputc('\n', stdout) == EOF)
-        rc = -1;
+    int rc = cli_print_json_line(out);
     json_decref(out);
     json_decref(id);
     w->people++;
-    return rc == 0 ? 0 : BR_EIO;
+    return rc;
 }
 
 static void
@@ -39,7 +37,7 @@ print_mismatch(void *ctx, int64_t person_id, const char *what)
 }
 
 int
-exits_database(const char *db, int32_t as_of, bool apply, bool verify)
+exits_database(const char *db, int32_t as_of, bool apply, bool verify, int threads)
 {
     struct app app;
     struct br_error err;
@@ -65,7 +63,7 @@ exits_database(const char *db, int32_t as_of, bool apply, bool verify)
                report.recorded, report.reopened);
     } else if (verify) {
         progress_init(&progress, "verifying clocks");
-        if (app_exits_verify(&app, &report, print_mismatch, NULL, progress_update, &progress,
+        if (app_exits_verify(&app, threads, &report, print_mismatch, NULL, progress_update, &progress,
                              &err) != 0) {
             progress_finish(&progress);
             cli_print_error("exits --verify", &err);

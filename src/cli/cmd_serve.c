@@ -22,7 +22,7 @@ static const char serve_usage[] =
     "Serves the JSON API under /api/v1 and the web app's files under / until SIGINT or\n"
     "SIGTERM, which finish the requests under way and exit 0.  It listens only on --listen\n"
     "(default " HTTP_DEFAULT_LISTEN "): put a TLS proxy in front of it to reach it from other\n"
-    "machines.  --threads (default 4) workers each keep their own database connection.\n"
+    "machines.  --threads (default 16) workers each keep their own database connection.\n"
     "--web defaults to $" WEB_ENV ", then the web/ folder beside the braid binary's folder,\n"
     "then ./web.  --db defaults to $BRAID_DB, then braid.db.\n";
 

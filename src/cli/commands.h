@@ -19,7 +19,7 @@ enum cli_status {
 int cmd_exits(int argc, char **argv);
 
 /* braid exits without --input: the database modes (cmd_exits_db.c). */
-int exits_database(const char *db, int32_t as_of, bool apply, bool verify);
+int exits_database(const char *db, int32_t as_of, bool apply, bool verify, int threads);
 
 /* braid init [--db PATH] [--catalog FILE] */
 int cmd_init(int argc, char **argv);

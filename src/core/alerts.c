@@ -289,6 +289,15 @@ max_day(int32_t a, int32_t b)
 
 /* ---- exit countdown and gap review (per exit group) ---------------------------------------- */
 
+bool
+alert_exit_countdown_due(const struct policy *policy, enum exit_status status, int32_t soft_exit_on,
+                         int32_t as_of)
+{
+    /* RULES.md §8, seed 004 "exiter alert": at or under exit_countdown_days. */
+    return status == EXIT_STATUS_ACTIVE && soft_exit_on != DATE_NONE && soft_exit_on >= as_of &&
+           soft_exit_on - as_of <= policy->exit_countdown_days;
+}
+
 static void
 group_alerts(struct work *w)
 {
@@ -299,9 +308,8 @@ group_alerts(struct work *w)
         const struct exit_period *p = group_latest(exits, i);
         if (p == NULL || p->status != EXIT_STATUS_ACTIVE)
             continue;
-        /* RULES.md §8, seed 004 "exiter alert": at or under exit_countdown_days. */
-        if (!skipped(w, ALERT_EXIT_COUNTDOWN) && p->soft_exit_on != DATE_NONE &&
-            p->days_remaining >= 0 && p->days_remaining <= w->policy->exit_countdown_days) {
+        if (!skipped(w, ALERT_EXIT_COUNTDOWN) &&
+            alert_exit_countdown_due(w->policy, p->status, p->soft_exit_on, w->as_of)) {
             struct alert *a = alert_add(w, ALERT_EXIT_COUNTDOWN, -1);
             a->group = exit_group_key(w->catalog, p->program);
             group_programs(w, p, a->programs, sizeof(a->programs));

@@ -115,6 +115,13 @@ struct alerts_input {
 void alerts_compute(const struct catalog *catalog, const struct policy *policy,
                     const struct alerts_input *input, int32_t as_of, struct alert_list *out);
 
+/* Whether an exit group whose latest period has this status and soft-exit day gets an exit
+ * countdown as of as_of (RULES.md §8: at or under policy.exit_countdown_days).  Such an alert has
+ * no program and no service, and is due on the soft-exit day: a person's rank among those with
+ * one is their earliest soft-exit day, which the stored clocks tell (app_caseload). */
+bool alert_exit_countdown_due(const struct policy *policy, enum exit_status status,
+                              int32_t soft_exit_on, int32_t as_of);
+
 /* Urgency order: kind, then due date (undated last), then program and service.  qsort-style. */
 int alert_compare(const struct alert *a, const struct alert *b);
 

@@ -13,6 +13,7 @@
 #define CATALOG_CODE_SIZE 32
 #define CATALOG_TITLE_SIZE 128
 #define CATALOG_NOT_FOUND (-1)
+#define CATALOG_SLOTS 512 /* hash slots per code kind: a power of two, twice the codes indexed */
 
 /* What kind of service a code is (RULES.md §2 "category"). */
 enum service_category {
@@ -48,11 +49,21 @@ struct catalog {
     size_t n_programs;
     struct service_code *services;
     size_t n_services;
+    /* Hash tables of the codes (index + 1, 0 for an empty slot), filled by catalog_index_codes:
+     * reading millions of service rows then costs one string compare per code, not a scan. */
+    bool indexed;
+    int16_t program_slots[CATALOG_SLOTS];
+    int16_t service_slots[CATALOG_SLOTS];
 };
 
-/* Index of the program / service code with this code (exact, case-sensitive), or CATALOG_NOT_FOUND. */
+/* Index of the program / service code with this code (exact, case-sensitive), or CATALOG_NOT_FOUND.
+ * A hash lookup once the catalog is indexed, a linear scan before. */
 int catalog_program_index(const struct catalog *catalog, const char *code);
 int catalog_service_index(const struct catalog *catalog, const char *code);
+
+/* Builds the hash tables once the arrays are complete (the loaders call it); a catalog with more
+ * than CATALOG_SLOTS / 2 codes of a kind, or a duplicate code, stays unindexed. */
+void catalog_index_codes(struct catalog *catalog);
 
 /* Name <-> enum for service categories ("self_service", "basic_informational",
  * "basic_staff_assisted", "individualized", "training", "supportive", "contact", "follow_up").

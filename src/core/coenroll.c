@@ -54,6 +54,15 @@ coenroll_config_defaults(struct coenroll_config *config)
     config->duplication_categories = 1u << SERVICE_TRAINING;
 }
 
+const struct coenroll_rule *
+coenroll_rule_find(const struct coenroll_config *config, const char *id)
+{
+    for (size_t i = 0; id != NULL && i < config->n_rules; i++)
+        if (strcmp(config->rules[i].id, id) == 0)
+            return &config->rules[i];
+    return NULL;
+}
+
 static bool
 enrolled(const struct person_record *record, int program, int32_t as_of)
 {

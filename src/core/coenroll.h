@@ -62,6 +62,10 @@ const struct coenroll_rule *coenroll_rules_default(size_t *n);
 /* The default rules and duplication categories. */
 void coenroll_config_defaults(struct coenroll_config *config);
 
+/* The rule of config with this id, or NULL.  This function can't fail. */
+const struct coenroll_rule *coenroll_rule_find(const struct coenroll_config *config,
+                                               const char *id);
+
 /* What coenroll_check reads for one person. */
 struct coenroll_input {
     const struct person_record *record;

@@ -162,7 +162,22 @@ date_format(int32_t date, char *buf)
         return buf;
     }
     date_to_ymd(date, &year, &month, &day);
-    snprintf(buf, DATE_TEXT_SIZE, "%04d-%02d-%02d", year, month, day);
+    if (year < 0 || year > 9999) {
+        snprintf(buf, DATE_TEXT_SIZE, "%04d-%02d-%02d", year, month, day);
+        return buf;
+    }
+    /* By hand: output of millions of dates spent an eighth of its time in snprintf. */
+    buf[0] = (char)('0' + year / 1000);
+    buf[1] = (char)('0' + year / 100 % 10);
+    buf[2] = (char)('0' + year / 10 % 10);
+    buf[3] = (char)('0' + year % 10);
+    buf[4] = '-';
+    buf[5] = (char)('0' + month / 10);
+    buf[6] = (char)('0' + month % 10);
+    buf[7] = '-';
+    buf[8] = (char)('0' + day / 10);
+    buf[9] = (char)('0' + day % 10);
+    buf[10] = '\0';
     return buf;
 }
 

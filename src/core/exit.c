@@ -510,6 +510,43 @@ exit_determine(const struct catalog *catalog, const struct policy *policy,
     }
 }
 
+bool
+exit_manual_stands(const struct exit_period *p, const struct exit_manual *m)
+{
+    return p->status != EXIT_STATUS_REPORTABLE && p->program == m->program &&
+           p->period == m->period && p->last_service_on != DATE_NONE &&
+           p->last_service_on == m->exit_on && p->held_by == EXIT_HOLD_NONE;
+}
+
+bool
+exit_manual_apply_period(struct exit_period *p, int32_t as_of, const struct exit_manual *manual,
+                         size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct exit_manual *m = &manual[i];
+        if (m->determined_on > as_of || !exit_manual_stands(p, m))
+            continue;
+        /* RULES.md §4 "Manual exit": exited from that day on, with exit date L. */
+        p->status = EXIT_STATUS_EXITED;
+        p->exit_on = p->last_service_on;
+        p->days_remaining = 0;
+        p->review_on = DATE_NONE;
+        p->manual = true;
+        p->manual_on = m->determined_on;
+        snprintf(p->manual_reason, sizeof(p->manual_reason), "%s",
+                 m->reason != NULL ? m->reason : "");
+        return true;
+    }
+    return false;
+}
+
+void
+exit_apply_manual(struct exit_result *result, const struct exit_manual *manual, size_t n)
+{
+    for (size_t i = 0; i < result->n_periods && n > 0; i++)
+        exit_manual_apply_period(&result->periods[i], result->as_of, manual, n);
+}
+
 const char *
 exit_status_name(enum exit_status status)
 {

@@ -29,6 +29,8 @@ enum exit_hold {
     EXIT_HOLD_PLANNED_GAP,    /* planned gaps moved the soft-exit day past L + 91 */
 };
 
+#define EXIT_REASON_SIZE 32
+
 /* One program in one period of participation. */
 struct exit_period {
     int program;
@@ -52,6 +54,10 @@ struct exit_period {
                                      determination changes by the calendar alone (a service
                                      starts or ends, a projected end passes, the soft exit is
                                      determined); DATE_NONE when only new records can change it */
+    bool manual;                  /* exited by hand (exit_apply_manual) */
+    int32_t manual_on;            /* when manual: the day staff exited the group */
+    /* When manual: the staff's reason ("" when none was kept). */
+    char manual_reason[EXIT_REASON_SIZE];
 };
 
 struct exit_span;
@@ -85,6 +91,31 @@ void exit_determine(const struct catalog *catalog, const struct policy *policy,
 size_t exit_explain(const struct catalog *catalog, const struct person_record *record,
                     const struct exit_result *result, const struct exit_period *period,
                     char *buf, size_t size);
+
+/* A manual exit as recorded (RULES.md §4 "Manual exit"): staff exited the group of program's
+ * period on determined_on, with exit date exit_on (L, the last qualifying service). */
+struct exit_manual {
+    int program;
+    int period;
+    int32_t exit_on;
+    int32_t determined_on;
+    const char *reason; /* "NO_CONTACT", ...; NULL or "" when none was kept */
+};
+
+/* Whether manual exit m still stands for period p: it is the same program and period, L is still
+ * its exit date and nothing holds the group open.  A qualifying service dated before the
+ * soft-exit day moves L (or holds the group) and so reopens it, as it reopens any exit; one on or
+ * after that day starts a new period and leaves it standing (RULES.md §4 periods). */
+bool exit_manual_stands(const struct exit_period *p, const struct exit_manual *m);
+
+/* Applies to one period, as of as_of, the manual exits that stand for it and were made by as_of:
+ * the period is exited on L (status exited, days remaining 0, nothing to review by the calendar)
+ * and carries the day and the reason.  Returns whether one applied.  This function can't fail. */
+bool exit_manual_apply_period(struct exit_period *p, int32_t as_of,
+                              const struct exit_manual *manual, size_t n);
+
+/* exit_manual_apply_period for every period of result (as of result->as_of). */
+void exit_apply_manual(struct exit_result *result, const struct exit_manual *manual, size_t n);
 
 /* The exit group a program belongs to (RULES.md §4): every common-exit program shares one key
  * (EXIT_GROUP_COMMON); any other program is a group by itself, keyed by its catalog index. */

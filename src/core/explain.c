@@ -145,6 +145,18 @@ explain_exited(struct text *t, const struct person_record *record,
 {
     char a[DATE_TEXT_SIZE], b[DATE_TEXT_SIZE];
     char c[DATE_TEXT_SIZE], d[DATE_TEXT_SIZE];
+    if (period->manual) {
+        /* RULES.md §4 "Manual exit": staff exited the group; the exit date is still L. */
+        text_add(t, " Exited on %s by hand on %s", date_format(period->exit_on, a),
+                 date_format(period->manual_on, b));
+        if (period->manual_reason[0] != '\0')
+            text_add(t, " (reason: %s)", period->manual_reason);
+        text_add(t, ", retroactive to the last qualifying service. A qualifying service starting "
+                    "before %s would reopen this exit; one on or after it starts a new period of "
+                    "participation.",
+                 date_format(period->soft_exit_on, c));
+        return;
+    }
     text_add(t, " Exited on %s: no qualifying service from %s through %s, so the soft exit was "
                 "determined on %s, retroactive to the last qualifying service.",
              date_format(period->exit_on, a), date_format(period->exit_on + 1, b),

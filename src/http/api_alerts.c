@@ -6,6 +6,7 @@
 
 #include "app/alerts_app.h"
 #include "core/date.h"
+#include "http/api_alerts.h"
 #include "http/api_page.h"
 #include "http/errors.h"
 #include "http/handlers.h"
@@ -31,16 +32,29 @@ day_json(int32_t day)
     return json_string(date_format(day, text));
 }
 
+int
+api_alerts_add(struct http_request *req, int32_t as_of, json_t *body, struct br_error *err)
+{
+    struct alert_list alerts;
+    unsigned withheld = 0;
+
+    alert_list_init(&alerts);
+    int rc = app_person_alerts(req->app, &req->actor, req->ids[0], as_of, &alerts, &withheld, err);
+    if (rc == 0) {
+        json_object_set_new(body, "alerts", app_alerts_json(req->app, alerts.items, alerts.n));
+        json_object_set_new(body, "withheld", app_alerts_withheld_json(withheld));
+    }
+    alert_list_cleanup(&alerts);
+    return rc;
+}
+
 void
 api_person_alerts(struct http_request *req, struct http_response *res)
 {
     static const char *const allowed[] = {"as_of", NULL};
-    struct alert_list alerts;
     struct br_error err;
-    unsigned withheld = 0;
 
     br_error_clear(&err);
-    alert_list_init(&alerts);
     http_query_check(req, allowed, &err);
     int32_t as_of = query_as_of(req, &err);
     if (err.n_fields > 0) {
@@ -48,18 +62,14 @@ api_person_alerts(struct http_request *req, struct http_response *res)
         http_error_reply(req, res, &err);
         return;
     }
-    if (app_person_alerts(req->app, &req->actor, req->ids[0], as_of, &alerts, &withheld, &err) !=
-        0) {
+    json_t *body =
+        json_pack("{s:I, s:o}", "person_id", (json_int_t)req->ids[0], "as_of", day_json(as_of));
+    if (api_alerts_add(req, as_of, body, &err) != 0) {
+        json_decref(body);
         http_error_reply(req, res, &err);
-        goto out;
+        return;
     }
-    http_reply_json(res, 200,
-                    json_pack("{s:I, s:o, s:o, s:o}", "person_id", (json_int_t)req->ids[0], "as_of",
-                              day_json(as_of), "alerts",
-                              app_alerts_json(req->app, alerts.items, alerts.n), "withheld",
-                              app_alerts_withheld_json(withheld)));
-out:
-    alert_list_cleanup(&alerts);
+    http_reply_json(res, 200, body);
 }
 
 void

@@ -5,16 +5,16 @@
  * "start_date", "planned_end_date", "contacted_on" ...) plus "id", so the API, import and export
  * speak one language.  Every bad field of a request is named in one 400; the use cases
  * (app.h, manual_exit.h, casefile.h, records.h) decide access and the rules, and write all or
- * nothing.  A change that moves the exit clock answers with the person's determination as of
- * today, as GET /api/v1/people/{id}/exit has it (a service or gap recorded: with the person's
- * alerts as of today too).  Lists are pages: limit (1..100), offset. */
+ * nothing.  A change that moves the exit clock (an enrollment, a service or a gap recorded or
+ * changed, a manual exit) answers with the person's determination as of today, as
+ * GET /api/v1/people/{id}/exit has it, and their alerts as of today, as
+ * GET /api/v1/people/{id}/alerts has them.  Lists are pages: limit (1..100), offset. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/admin.h"
-#include "app/alerts_app.h"
 #include "app/bundle.h"
 #include "app/casefile.h"
 #include "app/manual_exit.h"
@@ -23,6 +23,7 @@
 #include "core/date.h"
 #include "core/eligibility.h"
 #include "core/mem.h"
+#include "http/api_alerts.h"
 #include "http/api_body.h"
 #include "http/api_page.h"
 #include "http/errors.h"
@@ -193,6 +194,13 @@ page_reply(struct http_response *res, const struct api_page *page, const char *n
 
 /* ---- writing a response --------------------------------------------------------------------- */
 
+/* The ETag of a versioned item (If-Match takes it back). */
+static void
+etag_add(struct http_response *res, int64_t version)
+{
+    http_header_add(res, "ETag", "\"%lld\"", (long long)version);
+}
+
 static json_t *
 day_json(int32_t day)
 {
@@ -203,10 +211,11 @@ day_json(int32_t day)
 static json_t *
 recorded_exit_json(const struct app *app, const struct recorded_exit *e)
 {
-    return json_pack("{s:s, s:i, s:o, s:o, s:o, s:b}", "program",
+    return json_pack("{s:s, s:i, s:o, s:o, s:o, s:b, s:o}", "program",
                      app->catalog.programs[e->program].code, "period", e->period, "entry_date",
                      day_json(e->entry_on), "exit_date", day_json(e->exit_on), "determined_on",
-                     day_json(e->determined_on), "manual", e->run_id == 0);
+                     day_json(e->determined_on), "manual", e->run_id == 0, "reason",
+                     e->reason[0] != '\0' ? json_string(e->reason) : json_null());
 }
 
 /* An enrollment, with the latest exit recorded for its program (null when none). */
@@ -291,50 +300,10 @@ exit_now(struct http_request *req, struct br_error *err)
     return out;
 }
 
-/* Answers status with {item_name: item (stolen), "exit": the determination as of today}; false
- * when that read failed (the change is made, but the answer is an error). */
-static bool
-reply_with_exit(struct http_request *req, struct http_response *res, int status,
-                const char *item_name, json_t *item)
-{
-    struct br_error err;
-
-    br_error_clear(&err);
-    json_t *exit = exit_now(req, &err);
-    if (exit == NULL) {
-        /* The change is made; only its answer failed. */
-        json_decref(item);
-        http_error_reply(req, res, &err);
-        return false;
-    }
-    http_reply_json(res, status, json_pack("{s:o, s:o}", item_name, item, "exit", exit));
-    return true;
-}
-
-/* Adds to the answer to a change the person's "exit" (the determination as of today) and
- * "alerts" (as of today, as GET /api/v1/people/{id}/alerts has them: the areas the caller may
- * not see are withheld, their alerts not computed); -1 with err when either read failed. */
-static int
-add_exit_and_alerts(struct http_request *req, json_t *body, struct br_error *err)
-{
-    struct alert_list alerts;
-    unsigned withheld = 0;
-
-    json_t *exit = exit_now(req, err);
-    if (exit == NULL)
-        return -1;
-    json_object_set_new(body, "exit", exit);
-    alert_list_init(&alerts);
-    int rc = app_person_alerts(req->app, &req->actor, req->ids[0], req->app->today, &alerts,
-                               &withheld, err);
-    if (rc == 0)
-        json_object_set_new(body, "alerts", app_alerts_json(req->app, alerts.items, alerts.n));
-    alert_list_cleanup(&alerts);
-    return rc == 0 ? 0 : -1;
-}
-
-/* Answers status with {item_name: item (stolen), "exit": ..., "alerts": [...]}; false when a read
- * failed (the change is made, but the answer is an error). */
+/* Answers a change that moves the exit clock: status with {item_name: item (stolen), "exit": the
+ * person's determination as of today, "alerts" and "withheld": the person's alerts as of today,
+ * as GET /api/v1/people/{id}/alerts has them (api_alerts_add)}; false when a read failed (the
+ * change is made, but the answer is an error). */
 static bool
 reply_to_change(struct http_request *req, struct http_response *res, int status,
                 const char *item_name, json_t *item)
@@ -343,7 +312,10 @@ reply_to_change(struct http_request *req, struct http_response *res, int status,
 
     br_error_clear(&err);
     json_t *body = json_pack("{s:o}", item_name, item);
-    if (add_exit_and_alerts(req, body, &err) != 0) {
+    json_t *exit = exit_now(req, &err);
+    if (exit != NULL)
+        json_object_set_new(body, "exit", exit);
+    if (exit == NULL || api_alerts_add(req, req->app->today, body, &err) != 0) {
         /* The change is made; only its answer failed. */
         json_decref(body);
         http_error_reply(req, res, &err);
@@ -412,9 +384,12 @@ api_enrollments_create(struct http_request *req, struct http_response *res)
         http_error_reply(req, res, &err);
         goto out;
     }
-    http_reply_json(res, 201, enrollment_json(req->app, &enrollment, NULL));
-    http_header_add(res, "Location", PEOPLE_PATH "/%lld/enrollments/%lld", (long long)req->ids[0],
-                    (long long)enrollment.id);
+    if (reply_to_change(req, res, 201, "enrollment",
+                        enrollment_json(req->app, &enrollment, NULL))) {
+        http_header_add(res, "Location", PEOPLE_PATH "/%lld/enrollments/%lld",
+                        (long long)req->ids[0], (long long)enrollment.id);
+        etag_add(res, enrollment.version);
+    }
 out:
     free(facts);
 }
@@ -447,8 +422,8 @@ enrollment_correct(struct http_request *req, struct http_response *res)
         http_error_reply(req, res, &err);
         return;
     }
-    if (reply_with_exit(req, res, 200, "enrollment", enrollment_json(req->app, &enrollment, NULL)))
-        http_header_add(res, "ETag", "\"%lld\"", (long long)enrollment.version);
+    if (reply_to_change(req, res, 200, "enrollment", enrollment_json(req->app, &enrollment, NULL)))
+        etag_add(res, enrollment.version);
 }
 
 /* PATCH .../enrollments/{eid} takes one change: the manual exit, {"exit": {"reason": R}}, or a
@@ -508,12 +483,13 @@ api_enrollment_patch(struct http_request *req, struct http_response *res)
                               json_string(req->app->catalog.programs[done.programs[i]].code));
     for (size_t i = 0; i < done.n_closed; i++)
         json_array_append_new(closed, json_integer((json_int_t)done.closed[i]));
-    json_t *item =
-        json_pack("{s:I, s:o, s:i, s:o, s:s, s:b, s:o}", "enrollment_id", (json_int_t)req->ids[1],
-                  "programs", programs, "period", done.period, "exit_date", day_json(done.exit_on),
-                  "reason", manual_exit_reason_name(reason), "excluded_from_performance",
-                  manual_exit_reason_excludes(reason), "closed_services", closed);
-    reply_with_exit(req, res, 200, "manual_exit", item);
+    json_t *item = json_pack(
+        "{s:I, s:o, s:i, s:o, s:s, s:b, s:o, s:o}", "enrollment_id", (json_int_t)req->ids[1],
+        "programs", programs, "period", done.period, "exit_date", day_json(done.exit_on), "reason",
+        manual_exit_reason_name(reason), "excluded_from_performance",
+        manual_exit_reason_excludes(reason), "closed_services", closed, "closed_plan",
+        manual_exit_plan_json(&done.plan));
+    reply_to_change(req, res, 200, "manual_exit", item);
 }
 
 /* ---- eligibility ---------------------------------------------------------------------------- */
@@ -603,6 +579,40 @@ out:
     free(exits);
 }
 
+/* GET .../services/{sid}: one service as the list has it, read as the list reads it (the whole
+ * case file: access checked and audited), with its version as ETag. */
+void
+api_service_get(struct http_request *req, struct http_response *res)
+{
+    static const char *const allowed[] = {NULL};
+    struct case_file_exits *exits = xmalloc(sizeof(*exits));
+    const struct service *found = NULL;
+    struct stored_person person;
+    struct br_error err;
+
+    br_error_clear(&err);
+    http_query_check(req, allowed, &err);
+    if (refused_fields(req, res, &err, "the service cannot be read"))
+        goto out;
+    if (app_case_file_get(req->app, &req->actor, req->ids[0], &person, exits, &err) != 0) {
+        http_error_reply(req, res, &err);
+        goto out;
+    }
+    for (size_t i = 0; i < req->app->record.n_services && found == NULL; i++)
+        if (req->app->record.services[i].id == req->ids[1])
+            found = &req->app->record.services[i];
+    if (found == NULL) {
+        br_error_set(&err, BR_ENOTFOUND, "person %lld has no service %lld", (long long)req->ids[0],
+                     (long long)req->ids[1]);
+        http_error_reply(req, res, &err);
+        goto out;
+    }
+    http_reply_json(res, 200, service_json(req->app, found));
+    etag_add(res, found->version);
+out:
+    free(exits);
+}
+
 void
 api_services_create(struct http_request *req, struct http_response *res)
 {
@@ -643,9 +653,11 @@ api_services_create(struct http_request *req, struct http_response *res)
     }
     json_t *item = service_json(req->app, &service);
     json_object_set_new(item, "provider", json_string(detail.provider));
-    if (reply_to_change(req, res, 201, "service", item))
+    if (reply_to_change(req, res, 201, "service", item)) {
         http_header_add(res, "Location", PEOPLE_PATH "/%lld/services/%lld", (long long)req->ids[0],
                         (long long)service.id);
+        etag_add(res, service.version);
+    }
 }
 
 /* A member that may be cleared: *set when present, *out DATE_NONE when null. */
@@ -702,8 +714,8 @@ api_service_patch(struct http_request *req, struct http_response *res)
     json_t *item = service_json(req->app, &service);
     if (change.provider != NULL)
         json_object_set_new(item, "provider", json_string(change.provider));
-    if (reply_with_exit(req, res, 200, "service", item))
-        http_header_add(res, "ETag", "\"%lld\"", (long long)service.version);
+    if (reply_to_change(req, res, 200, "service", item))
+        etag_add(res, service.version);
 }
 
 /* ---- planned gaps --------------------------------------------------------------------------- */

@@ -28,6 +28,7 @@ void api_enrollment_patch(struct http_request *req, struct http_response *res);
 void api_person_eligibility(struct http_request *req, struct http_response *res);
 void api_services_list(struct http_request *req, struct http_response *res);
 void api_services_create(struct http_request *req, struct http_response *res);
+void api_service_get(struct http_request *req, struct http_response *res);
 void api_service_patch(struct http_request *req, struct http_response *res);
 void api_gaps_list(struct http_request *req, struct http_response *res);
 void api_gaps_create(struct http_request *req, struct http_response *res);
@@ -36,6 +37,10 @@ void api_notes_create(struct http_request *req, struct http_response *res);
 void api_contacts_list(struct http_request *req, struct http_response *res);
 void api_contacts_create(struct http_request *req, struct http_response *res);
 void api_person_bundle(struct http_request *req, struct http_response *res);
+
+/* api_declines.c */
+void api_declines_list(struct http_request *req, struct http_response *res);
+void api_declines_create(struct http_request *req, struct http_response *res);
 
 /* api_records.c */
 void api_consents_list(struct http_request *req, struct http_response *res);

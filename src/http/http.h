@@ -16,7 +16,8 @@
 #include "app/app.h"
 #include "app/session.h"
 
-/* A request body over this is refused (413) without being read further. */
+/* A request body over this is refused (413): one declared bigger is not read, and one sent
+ * chunked is read to its end but not kept past this. */
 #define HTTP_BODY_MAX ((size_t)1 << 20)
 /* Numeric {id} segments of one route. */
 #define HTTP_MAX_IDS 4

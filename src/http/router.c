@@ -33,6 +33,7 @@ static const struct http_route routes[] = {
     {HTTP_GET, "/api/v1/people/{id}/services", api_services_list, 0},
     {HTTP_POST, "/api/v1/people/{id}/services", api_services_create,
      HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
+    {HTTP_GET, "/api/v1/people/{id}/services/{id}", api_service_get, 0},
     {HTTP_PATCH, "/api/v1/people/{id}/services/{id}", api_service_patch, HTTP_ROUTE_JSON},
     {HTTP_GET, "/api/v1/people/{id}/gaps", api_gaps_list, 0},
     {HTTP_POST, "/api/v1/people/{id}/gaps", api_gaps_create, HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
@@ -43,6 +44,10 @@ static const struct http_route routes[] = {
     {HTTP_POST, "/api/v1/people/{id}/contacts", api_contacts_create,
      HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
     {HTTP_GET, "/api/v1/people/{id}/bundle", api_person_bundle, 0},
+    /* api_declines.c: co-enrollment declines (RULES.md §6) */
+    {HTTP_GET, "/api/v1/people/{id}/coenrollment-declines", api_declines_list, 0},
+    {HTTP_POST, "/api/v1/people/{id}/coenrollment-declines", api_declines_create,
+     HTTP_ROUTE_JSON | HTTP_ROUTE_CREATES},
     /* api_records.c: a person's consents, assessments, plans and outcomes (RULES.md §9-11) */
     {HTTP_GET, "/api/v1/people/{id}/consents", api_consents_list, 0},
     {HTTP_POST, "/api/v1/people/{id}/consents", api_consents_create,

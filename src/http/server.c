@@ -4,7 +4,9 @@
  * per piece of the body, and once more when the body is complete.  The first call decides
  * everything the headers can decide (route, size, who is asking, Content-Type); an answer decided
  * then is sent once the body is consumed — except a body declared over HTTP_BODY_MAX, which is
- * refused at once, unread.  The last call parses the JSON and runs the handler. */
+ * refused at once, unread.  A body that grows past HTTP_BODY_MAX (sent chunked, its size not
+ * declared) is refused too, once it ends (body_take).  The last call parses the JSON and runs
+ * the handler. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -66,6 +68,7 @@ struct request_state {
     char client[INET6_ADDRSTRLEN];
     char *body;
     size_t body_len, body_cap;
+    size_t body_seen; /* bytes of the body arrived, kept or not (at most HTTP_BODY_MAX) */
     bool too_big;
     bool decided; /* early holds the answer; the body is read and dropped */
     struct http_response early;
@@ -428,6 +431,46 @@ parse_json(struct request_state *state, struct http_response *res)
     return true;
 }
 
+/* Copies the value of res's header name into buf ("" when res has none); false when it does not
+ * fit. */
+static bool
+header_copy(const struct http_response *res, const char *name, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < res->n_headers; i++)
+        if (strcasecmp(res->headers[i].name, name) == 0)
+            return (size_t)snprintf(buf, size, "%s", res->headers[i].value) < size;
+    return true;
+}
+
+/* What a create answered (res, encoded), as its Idempotency-Key keeps it for a retry: status,
+ * body, Location and ETag; false when a header is too long to keep. */
+static bool
+replay_record(const struct http_response *res, struct idempotency_response *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->status = res->status;
+    out->body = res->body;
+    return header_copy(res, "Location", out->location, sizeof(out->location)) &&
+           header_copy(res, "ETag", out->etag, sizeof(out->etag));
+}
+
+/* Answers a retried create as the first one was answered (replay_record), its body stolen. */
+static void
+replay_send(struct http_response *res, struct idempotency_response *replay)
+{
+    res->status = replay->status;
+    res->body = replay->body;
+    replay->body = NULL;
+    res->body_len = strlen(res->body);
+    res->content_type = JSON_CONTENT_TYPE;
+    if (replay->location[0] != '\0')
+        http_header_add(res, "Location", "%s", replay->location);
+    if (replay->etag[0] != '\0')
+        http_header_add(res, "ETag", "%s", replay->etag);
+    http_header_add(res, "Idempotent-Replayed", "true");
+}
+
 /* Runs the route's handler, under the request's Idempotency-Key when it creates. */
 static void
 run_handler(struct request_state *state, struct http_response *res)
@@ -435,7 +478,7 @@ run_handler(struct request_state *state, struct http_response *res)
     struct http_request *req = &state->req;
     const struct http_route *route = state->match.route;
     const char *key = NULL;
-    struct idempotency_replay replay = {0};
+    struct idempotency_response replay = {0}, first;
 
     if ((route->flags & HTTP_ROUTE_JSON) != 0 && !parse_json(state, res))
         return;
@@ -449,11 +492,7 @@ run_handler(struct request_state *state, struct http_response *res)
             return;
         }
         if (replay.status != 0) {
-            res->status = replay.status;
-            res->body = replay.body;
-            res->body_len = strlen(replay.body);
-            res->content_type = JSON_CONTENT_TYPE;
-            http_header_add(res, "Idempotent-Replayed", "true");
+            replay_send(res, &replay);
             return;
         }
     }
@@ -461,14 +500,47 @@ run_handler(struct request_state *state, struct http_response *res)
     if (key == NULL)
         return;
     br_error_clear(&state->err);
-    if (response_encode(res) != 0 ||
-        app_idempotency_finish(req->app, req->actor.user_id, key, res->status, res->body,
-                               &state->err) != 0) {
+    int rc = response_encode(res);
+    if (rc != 0)
+        br_error_set(&state->err, rc, "the response cannot be encoded");
+    else if (!replay_record(res, &first))
+        rc = br_error_set(&state->err, BR_EINVAL, "its Location or ETag is too long to keep");
+    else
+        rc = app_idempotency_finish(req->app, req->actor.user_id, key, &first, &state->err);
+    if (rc != 0) {
         /* The create is done; only its replay is lost.  The key stays reserved, so a retry is
          * refused rather than run twice. */
         fprintf(stderr, "braid serve: %s %s: cannot store the Idempotency-Key's response: %s\n",
                 req->method_name, req->path, state->err.message);
     }
+}
+
+/* Takes the next n bytes of the body.  Past HTTP_BODY_MAX the answer is 413, whatever the headers
+ * decided: libmicrohttpd 0.9.75 queues no response while a body is still arriving (it would
+ * close the connection instead, and the client would never see why), so the rest is read and
+ * dropped, never held, and the 413 goes out when the body ends. */
+static void
+body_take(struct request_state *state, const char *data, size_t n)
+{
+    if (state->too_big)
+        return;
+    if (n > HTTP_BODY_MAX - state->body_seen) {
+        state->too_big = true;
+        free(state->body);
+        state->body = NULL;
+        state->body_len = state->body_cap = 0;
+        response_cleanup(&state->early);
+        reply_too_big(&state->early);
+        state->decided = true;
+        return;
+    }
+    state->body_seen += n;
+    if (state->decided)
+        return;
+    xgrow(&state->body, &state->body_cap, state->body_len + n + 1, 1);
+    memcpy(state->body + state->body_len, data, n);
+    state->body_len += n;
+    state->body[state->body_len] = '\0';
 }
 
 static enum MHD_Result
@@ -509,27 +581,8 @@ on_request(void *cls, struct MHD_Connection *connection, const char *url, const 
     }
 
     if (*upload_data_size > 0) {
-        size_t n = *upload_data_size;
+        body_take(state, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        if (state->decided || state->too_big)
-            return MHD_YES;
-        if (state->body_len + n > HTTP_BODY_MAX) {
-            /* A body with no declared size (chunked) grew past the cap: stop reading it.  The
-             * 413 goes out if libmicrohttpd lets a response be queued mid-body; 0.9.75 does not,
-             * and then the connection is closed (MHD_NO) rather than read any further. */
-            state->too_big = true;
-            free(state->body);
-            state->body = NULL;
-            response_init(&res);
-            reply_too_big(&res);
-            ok = response_send(connection, &res, state->is_api);
-            response_cleanup(&res);
-            return ok;
-        }
-        xgrow(&state->body, &state->body_cap, state->body_len + n + 1, 1);
-        memcpy(state->body + state->body_len, upload_data, n);
-        state->body_len += n;
-        state->body[state->body_len] = '\0';
         return MHD_YES;
     }
 

@@ -15,7 +15,9 @@
 #include "core/error.h"
 
 #define HTTP_DEFAULT_LISTEN "127.0.0.1:8080"
-#define HTTP_DEFAULT_THREADS 4
+/* Workers spend most of a request waiting for the WAL sync that makes it durable, which they
+ * share (store/sqlite_writer.h): more of them than cores put more requests on each sync. */
+#define HTTP_DEFAULT_THREADS 16
 #define HTTP_MAX_THREADS 64
 /* An idle connection is closed after this; a slow client cannot hold a worker for ever. */
 #define HTTP_CONNECTION_TIMEOUT_SECONDS 30

@@ -373,9 +373,43 @@ static const char migration_2_sql[] =
     "CREATE INDEX people_birth ON people (birth_date);\n"
     "CREATE INDEX identities_last4 ON identities (ssn_last4);\n";
 
+/* Version 3: a retried create is answered with the Location and ETag headers of the first
+ * response, not only its status and body. */
+static const char migration_3_sql[] = "ALTER TABLE idempotency_keys ADD COLUMN location TEXT;\n"
+                                      "ALTER TABLE idempotency_keys ADD COLUMN etag TEXT;\n";
+
+/* Version 4: a manual exit keeps its reason (RULES.md §4 "Manual exit"); a person's recorded
+ * declines of a co-enrollment the rules let them decline (RULES.md §6 TAA_REQUIRES_DW), one per
+ * rule; and the staff indexes a case manager's caseload is read from (app/alerts_app.h). */
+static const char migration_4_sql[] =
+    "ALTER TABLE exits ADD COLUMN reason TEXT;\n"
+    "CREATE TABLE coenrollment_declines (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    person_id INTEGER NOT NULL REFERENCES people (id),\n"
+    "    rule TEXT NOT NULL,\n"
+    "    declined_on TEXT NOT NULL,\n"
+    "    note TEXT,\n"
+    "    recorded_by INTEGER REFERENCES users (id),\n"
+    "    recorded_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
+    "    UNIQUE (person_id, rule)\n"
+    ");\n"
+    "CREATE INDEX services_staff ON services (staff_id, person_id);\n"
+    "CREATE INDEX enrollments_decided_by ON enrollments (decided_by, person_id);\n"
+    "CREATE INDEX contacts_staff ON contacts (staff_id, person_id);\n";
+
+/* Version 5: who registered a person, one index row each, for the access check of every read
+ * (sqlite.c STMT_PERSON_SERVED_BY): without it the check walked all of the person's audit
+ * entries, one more with every read, so reading a person slowed down the more they were read. */
+static const char migration_5_sql[] =
+    "CREATE INDEX audit_log_registered ON audit_log (person_id, user_id) "
+    "WHERE action = 'person.register';\n";
+
 static const struct migration migrations[] = {
     {1, "initial schema", migration_1_sql},
     {2, "HTTP API: idempotency keys, search indexes", migration_2_sql},
+    {3, "HTTP API: idempotency keys keep Location and ETag", migration_3_sql},
+    {4, "manual exit reasons, co-enrollment declines, staff indexes", migration_4_sql},
+    {5, "who registered a person, indexed for the access check", migration_5_sql},
 };
 
 #define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))

@@ -26,6 +26,7 @@
 #include "core/date.h"
 #include "core/mem.h"
 #include "store/migrations.h"
+#include "store/sqlite_writer.h"
 
 #define STORE_SQLITE_BUSY_TIMEOUT_MS 5000
 /* Online backup copies this many pages per step, letting writers in between steps. */
@@ -42,6 +43,8 @@ enum stmt_id {
     STMT_BEGIN_READ,
     STMT_COMMIT,
     STMT_ROLLBACK,
+    STMT_SYNC_NORMAL,
+    STMT_SYNC_FULL,
     STMT_SAVEPOINT,
     STMT_RELEASE,
     STMT_ROLLBACK_TO,
@@ -89,9 +92,13 @@ enum stmt_id {
     STMT_EXITS_GET,
     STMT_EXIT_DELETE,
     STMT_SCAN_PEOPLE,
+    STMT_SCAN_PEOPLE_HEADS,
     STMT_SCAN_ENROLLMENTS,
     STMT_SCAN_SERVICES,
     STMT_SCAN_GAPS,
+    STMT_SCAN_CLOCKS,
+    STMT_SCAN_EXITS,
+    STMT_PEOPLE_ID_BOUNDS,
     STMT_AGENCY_INSERT,
     STMT_AGENCY_BY_CODE,
     STMT_USER_INSERT,
@@ -121,6 +128,9 @@ enum stmt_id {
     STMT_IDEMPOTENCY_PRUNE,
     STMT_PERSON_SERVED_BY,
     STMT_AGENCY_PEOPLE,
+    STMT_STAFF_PEOPLE,
+    STMT_DECLINE_INSERT,
+    STMT_DECLINES_OF,
     STMT_IDENTITY_GET,
     STMT_CONSENT_INSERT,
     STMT_CONSENT_REVOKE,
@@ -161,6 +171,14 @@ enum stmt_id {
 #define ENROLLMENT_COLUMNS "id, program, eligibility_date, version"
 #define SERVICE_COLUMNS "id, program, code, start_date, end_date, projected_end_date, version"
 #define GAP_COLUMNS "id, program, reason, start_date, planned_end_date"
+/* The people a scan reads: ids ?1 to ?2. */
+#define SCAN_RANGE(column) column " BETWEEN ?1 AND ?2"
+/* An exit clock (c) with its program's position (p), and a recorded exit (e) likewise. */
+#define CLOCK_COLUMNS                                                                              \
+    "c.group_key, p.position, c.period, c.status, c.last_service_date, c.soft_exit_date, "        \
+    "c.held_by, c.review_on, c.computed_on"
+#define EXIT_COLUMNS                                                                               \
+    "p.position, e.period, e.entry_date, e.exit_date, e.determined_on, e.run_id, e.reason"
 
 /* The filters of a name search (STMT_PEOPLE_BY_NAME): last-name range, then optional first-name
  * range, birth date and SSN last four. */
@@ -177,6 +195,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_BEGIN_READ] = "BEGIN",
     [STMT_COMMIT] = "COMMIT",
     [STMT_ROLLBACK] = "ROLLBACK",
+    [STMT_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+    [STMT_SYNC_FULL] = "PRAGMA synchronous = FULL",
     [STMT_SAVEPOINT] = "SAVEPOINT store_op",
     [STMT_RELEASE] = "RELEASE store_op",
     [STMT_ROLLBACK_TO] = "ROLLBACK TO store_op",
@@ -264,11 +284,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_CLOCK_INSERT] =
         "INSERT INTO exit_clocks (person_id, group_key, period, status, last_service_date, "
         "soft_exit_date, held_by, review_on, computed_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    [STMT_CLOCKS_GET] =
-        "SELECT c.group_key, p.position, c.period, c.status, c.last_service_date, "
-        "c.soft_exit_date, c.held_by, c.review_on, c.computed_on FROM exit_clocks c "
-        "LEFT JOIN programs p ON p.code = c.group_key WHERE c.person_id = ? "
-        "ORDER BY coalesce(p.position, -1)",
+    [STMT_CLOCKS_GET] = "SELECT " CLOCK_COLUMNS " FROM exit_clocks c "
+                        "LEFT JOIN programs p ON p.code = c.group_key WHERE c.person_id = ? "
+                        "ORDER BY coalesce(p.position, -1)",
     /* Without statistics the planner would walk the primary key to spare the sort, reading every
      * clock; the due range is a small slice, so the review index is named.  The sort gathers
      * every due person before the first is returned, so the callback may rewrite clocks. */
@@ -280,23 +298,36 @@ static const char *const stmt_sql[STMT_COUNT] = {
                              "examined = ?, recorded = ?, reopened = ? WHERE id = ?",
     [STMT_EXIT_PUT] =
         "INSERT INTO exits (person_id, program, period, entry_date, exit_date, determined_on, "
-        "run_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (person_id, program, period) DO NOTHING",
+        "run_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (person_id, program, period) DO NOTHING",
     [STMT_EXIT_GET] = "SELECT entry_date, exit_date FROM exits "
                       "WHERE person_id = ? AND program = ? AND period = ?",
-    [STMT_EXITS_GET] = "SELECT p.position, e.period, e.entry_date, e.exit_date, e.determined_on, "
-                       "e.run_id FROM exits e JOIN programs p ON p.code = e.program "
+    [STMT_EXITS_GET] = "SELECT " EXIT_COLUMNS " FROM exits e JOIN programs p ON p.code = e.program "
                        "WHERE e.person_id = ? ORDER BY p.position, e.period",
     [STMT_EXIT_DELETE] = "DELETE FROM exits WHERE person_id = ? AND program = ? AND period = ?",
 
-    /* people_scan: four cursors in person_id order, merged in step.  Each ORDER BY matches an
-     * index (rowid is the index's last column), so none of them sorts. */
-    [STMT_SCAN_PEOPLE] = "SELECT id, " PERSON_COLUMNS " FROM people ORDER BY id",
+    /* people_scan: cursors in person_id order, merged in step.  Each ORDER BY matches an index
+     * (rowid is the index's last column, the primary keys for clocks and exits), so none of them
+     * sorts; a person's clocks and exits are put in clocks_get's and exits_get's order in memory. */
+    [STMT_SCAN_PEOPLE] = "SELECT id, " PERSON_COLUMNS " FROM people WHERE " SCAN_RANGE("id")
+                         " ORDER BY id",
+    [STMT_SCAN_PEOPLE_HEADS] = "SELECT id, external_id FROM people WHERE " SCAN_RANGE("id")
+                               " ORDER BY id",
     [STMT_SCAN_ENROLLMENTS] = "SELECT person_id, " ENROLLMENT_COLUMNS " FROM enrollments "
-                              "ORDER BY person_id, eligibility_date, id",
+                              "WHERE " SCAN_RANGE("person_id")
+                              " ORDER BY person_id, eligibility_date, id",
     [STMT_SCAN_SERVICES] = "SELECT person_id, " SERVICE_COLUMNS " FROM services "
-                           "ORDER BY person_id, start_date, id",
+                           "WHERE " SCAN_RANGE("person_id") " ORDER BY person_id, start_date, id",
     [STMT_SCAN_GAPS] = "SELECT person_id, " GAP_COLUMNS " FROM planned_gaps "
-                       "ORDER BY person_id, start_date, id",
+                       "WHERE " SCAN_RANGE("person_id") " ORDER BY person_id, start_date, id",
+    [STMT_SCAN_CLOCKS] = "SELECT c.person_id, " CLOCK_COLUMNS " FROM exit_clocks c "
+                         "LEFT JOIN programs p ON p.code = c.group_key "
+                         "WHERE " SCAN_RANGE("c.person_id") " ORDER BY c.person_id, c.group_key",
+    [STMT_SCAN_EXITS] = "SELECT e.person_id, " EXIT_COLUMNS " FROM exits e "
+                        "JOIN programs p ON p.code = e.program "
+                        "WHERE " SCAN_RANGE("e.person_id")
+                        " ORDER BY e.person_id, e.program, e.period",
+    [STMT_PEOPLE_ID_BOUNDS] = "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM people",
 
     [STMT_AGENCY_INSERT] = "INSERT INTO agencies (code, name) VALUES (?, ?)",
     [STMT_AGENCY_BY_CODE] = "SELECT id FROM agencies WHERE code = ?",
@@ -356,9 +387,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
         "INSERT INTO idempotency_keys (user_id, key, fingerprint) VALUES (?, ?, ?) "
         "ON CONFLICT (user_id, key) DO NOTHING",
     [STMT_IDEMPOTENCY_GET] =
-        "SELECT fingerprint, status, body FROM idempotency_keys WHERE user_id = ? AND key = ?",
-    [STMT_IDEMPOTENCY_COMPLETE] =
-        "UPDATE idempotency_keys SET status = ?, body = ? WHERE user_id = ? AND key = ?",
+        "SELECT fingerprint, status, body, location, etag FROM idempotency_keys "
+        "WHERE user_id = ? AND key = ?",
+    [STMT_IDEMPOTENCY_COMPLETE] = "UPDATE idempotency_keys SET status = ?, body = ?, location = ?, "
+                                  "etag = ? WHERE user_id = ? AND key = ?",
     [STMT_IDEMPOTENCY_RELEASE] =
         "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND status = 0",
     [STMT_IDEMPOTENCY_PRUNE] = "DELETE FROM idempotency_keys WHERE created_at < ?",
@@ -379,6 +411,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
         "WHERE u.agency_id = ?1 "
         "UNION SELECT s.person_id FROM services s JOIN users u ON u.id = s.staff_id "
         "WHERE u.agency_id = ?1 ORDER BY 1",
+    /* One user's people (a caseload): each branch reads one staff index, (staff, person). */
+    [STMT_STAFF_PEOPLE] = "SELECT person_id FROM services WHERE staff_id = ?1 "
+                          "UNION SELECT person_id FROM enrollments WHERE decided_by = ?1 "
+                          "UNION SELECT person_id FROM contacts WHERE staff_id = ?1 ORDER BY 1",
+    [STMT_DECLINE_INSERT] = "INSERT INTO coenrollment_declines (person_id, rule, declined_on, "
+                            "note, recorded_by) VALUES (?, ?, ?, ?, ?)",
+    [STMT_DECLINES_OF] = "SELECT id, rule, declined_on, coalesce(note, ''), recorded_by "
+                         "FROM coenrollment_declines WHERE person_id = ? ORDER BY rule",
     [STMT_IDENTITY_GET] = "SELECT ssn_sealed FROM identities WHERE person_id = ?",
     [STMT_CONSENT_INSERT] = "INSERT INTO consents (person_id, agency_id, purposes, from_date, "
                             "until_date, revoked_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -442,6 +482,14 @@ struct sqlite_store {
     struct store base; /* first, so a struct store * is a struct sqlite_store * */
     sqlite3 *db;
     sqlite3_stmt *stmts[STMT_COUNT];
+    /* Shared with this process's other connections to the file (sqlite_writer.h); NULL for an
+     * in-memory database. */
+    struct sqlite_writer *writer;
+    bool holds_write_lock;
+    /* In a read transaction (begin_read), whose audit entries wait here until it commits. */
+    bool reading;
+    struct audit_entry *queued;
+    size_t n_queued, cap_queued;
 };
 
 /* Policy settings by their struct policy field name, as catalog_file.c reads them. */
@@ -563,13 +611,17 @@ stmt_get(struct sqlite_store *s, enum stmt_id id, sqlite3_stmt **out, const char
     if (stmt != NULL) {
         sqlite3_reset(stmt);
         sqlite3_clear_bindings(stmt);
-        *out = stmt;
-        return 0;
+    } else {
+        int rc =
+            sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+        if (rc != SQLITE_OK)
+            return fail(rc, what, err);
+        s->stmts[id] = stmt;
     }
-    int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-    if (rc != SQLITE_OK)
-        return fail(rc, what, err);
-    s->stmts[id] = stmt;
+    /* A read writes nothing (store.h begin_read).  (Not PRAGMA query_only: setting it expires
+     * every prepared statement of the connection, and each read would prepare them again.) */
+    if (s->reading && !sqlite3_stmt_readonly(stmt))
+        return br_error_set(err, BR_EINVAL, "cannot %s inside a read", what);
     *out = stmt;
     return 0;
 }
@@ -970,6 +1022,142 @@ out:
 
 /* ---- transactions -------------------------------------------------------------------------- */
 
+static int audit_insert(struct sqlite_store *s, const struct audit_entry *entry,
+                        struct br_error *err);
+
+/* Ends what write_begin started, once the transaction is over (a failed statement may have ended
+ * it, a failed COMMIT leaves it open): gives the write lock back and, after a commit, returns only
+ * once the commit is on disk (sqlite_writer.h). */
+static int
+write_end(struct sqlite_store *s, bool committed, struct br_error *err)
+{
+    struct br_error ignored;
+
+    if (!s->holds_write_lock || !sqlite3_get_autocommit(s->db))
+        return 0;
+    uint64_t commit = committed ? sqlite_writer_committed(s->writer) : 0;
+    br_error_clear(&ignored);
+    /* What runs outside write_begin (a lone statement) is synced by SQLite itself. */
+    exec_stmt(s, STMT_SYNC_FULL, "make commits sync again", &ignored);
+    s->holds_write_lock = false;
+    sqlite_writer_unlock(s->writer);
+    return committed ? sqlite_writer_sync(s->writer, commit, err) : 0;
+}
+
+/* Begins a write transaction (IMMEDIATE: it waits for the lock rather than failing later).  A
+ * connection to a file first takes the process's write lock of that file, so that its
+ * connections queue there in turn, not in SQLite's sleeping busy handler; it then commits with
+ * synchronous = NORMAL and write_end waits for a WAL sync it may share with others. */
+static int
+write_begin(struct sqlite_store *s, const char *what, struct br_error *err)
+{
+    struct br_error ignored;
+    int rc = 0;
+
+    if (!sqlite3_get_autocommit(s->db))
+        return br_error_set(err, BR_EINVAL, "cannot %s: a transaction is already open", what);
+    if (s->writer != NULL) {
+        if ((rc = sqlite_writer_lock(s->writer, STORE_SQLITE_BUSY_TIMEOUT_MS, err)) != 0)
+            return rc;
+        s->holds_write_lock = true;
+        rc = exec_stmt(s, STMT_SYNC_NORMAL, what, err);
+    }
+    if (rc == 0)
+        rc = exec_stmt(s, STMT_BEGIN, what, err);
+    if (rc != 0) {
+        br_error_clear(&ignored);
+        write_end(s, false, &ignored);
+    }
+    return rc;
+}
+
+/* Commits the open transaction; after write_begin, durably (write_end). */
+static int
+commit_any(struct sqlite_store *s, const char *what, struct br_error *err)
+{
+    int rc = exec_stmt(s, STMT_COMMIT, what, err);
+    if (rc != 0)
+        return rc;
+    return write_end(s, true, err);
+}
+
+/* Rolls back the open transaction, if any, and gives back the write lock; this function can't
+ * fail. */
+static void
+rollback_any(struct sqlite_store *s, const char *what)
+{
+    struct br_error ignored;
+
+    br_error_clear(&ignored);
+    if (!sqlite3_get_autocommit(s->db))
+        exec_stmt(s, STMT_ROLLBACK, what, &ignored);
+    write_end(s, false, &ignored);
+}
+
+/* Forgets the audit entries a read queued. */
+static void
+queue_clear(struct sqlite_store *s)
+{
+    for (size_t i = 0; i < s->n_queued; i++) {
+        struct audit_entry *e = &s->queued[i];
+        free((char *)e->action);
+        free((char *)e->entity);
+        free((char *)e->reason);
+        free((char *)e->before);
+        free((char *)e->after);
+    }
+    s->n_queued = 0;
+}
+
+static char *
+copy_text(const char *text)
+{
+    return text != NULL ? xstrdup(text) : NULL;
+}
+
+/* Keeps a copy of an audit entry of the open read, for read_commit. */
+static void
+queue_audit(struct sqlite_store *s, const struct audit_entry *entry)
+{
+    xgrow(&s->queued, &s->cap_queued, s->n_queued + 1, sizeof(*s->queued));
+    s->queued[s->n_queued++] = (struct audit_entry){
+        .user_id = entry->user_id,
+        .person_id = entry->person_id,
+        .action = copy_text(entry->action),
+        .entity = copy_text(entry->entity),
+        .entity_id = entry->entity_id,
+        .reason = copy_text(entry->reason),
+        .before = copy_text(entry->before),
+        .after = copy_text(entry->after),
+    };
+}
+
+/* Ends a read transaction, then writes the audit entries it queued in a write transaction of
+ * their own, which returns once they are on disk: a read is answered only after its audit entry
+ * is durable.  That sync also covers every commit the read could see (the WAL is synced in
+ * order), so no answer shows a change that could still be lost. */
+static int
+read_commit(struct sqlite_store *s, struct br_error *err)
+{
+    const char *what = "write the audit log";
+    int rc = exec_stmt(s, STMT_COMMIT, "end a read", err);
+
+    if (rc != 0)
+        rollback_any(s, "end a read");
+    s->reading = false;
+    if (rc == 0 && s->n_queued > 0) {
+        rc = write_begin(s, what, err);
+        for (size_t i = 0; rc == 0 && i < s->n_queued; i++)
+            rc = audit_insert(s, &s->queued[i], err);
+        if (rc == 0)
+            rc = commit_any(s, what, err);
+        if (rc != 0)
+            rollback_any(s, what);
+    }
+    queue_clear(s);
+    return rc;
+}
+
 /* Starts the unit of work of an op made of several statements: a transaction of its own when the
  * caller has none (IMMEDIATE for writes, so it waits for the lock rather than failing later).
  * Inside the caller's transaction it does nothing — no savepoint per op: releasing one costs an
@@ -979,9 +1167,11 @@ static int
 op_begin(struct sqlite_store *s, bool write, bool *own, struct br_error *err)
 {
     *own = sqlite3_get_autocommit(s->db) != 0;
-    if (*own)
-        return exec_stmt(s, write ? STMT_BEGIN : STMT_BEGIN_READ, "begin a transaction", err);
-    return 0;
+    if (!*own)
+        return 0;
+    if (write)
+        return write_begin(s, "begin a transaction", err);
+    return exec_stmt(s, STMT_BEGIN_READ, "begin a transaction", err);
 }
 
 /* Ends what op_begin started: committed when rc is 0, rolled back otherwise.  Inside the caller's
@@ -990,14 +1180,11 @@ op_begin(struct sqlite_store *s, bool write, bool *own, struct br_error *err)
 static int
 op_end(struct sqlite_store *s, bool own, int rc, struct br_error *err)
 {
-    struct br_error ignored;
-
     if (!own)
         return rc;
     if (rc == 0)
-        return exec_stmt(s, STMT_COMMIT, "commit", err);
-    br_error_clear(&ignored);
-    exec_stmt(s, STMT_ROLLBACK, "roll back", &ignored);
+        return commit_any(s, "commit", err);
+    rollback_any(s, "roll back");
     return rc;
 }
 
@@ -1025,13 +1212,30 @@ sqlite_savepoint_rollback(struct store *st)
 static int
 sqlite_begin(struct store *st, struct br_error *err)
 {
-    return exec_stmt(sqlite_of(st), STMT_BEGIN, "begin a transaction", err);
+    return write_begin(sqlite_of(st), "begin a transaction", err);
+}
+
+/* A deferred transaction in which stmt_get refuses every statement that would write, so the only
+ * thing a read leaves behind is the audit entries it queued (sqlite_audit_append). */
+static int
+sqlite_begin_read(struct store *st, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    int rc = exec_stmt(s, STMT_BEGIN_READ, "begin a read", err);
+
+    if (rc == 0)
+        s->reading = true;
+    return rc;
 }
 
 static int
 sqlite_commit(struct store *st, struct br_error *err)
 {
-    return exec_stmt(sqlite_of(st), STMT_COMMIT, "commit the transaction", err);
+    struct sqlite_store *s = sqlite_of(st);
+
+    if (s->reading)
+        return read_commit(s, err);
+    return commit_any(s, "commit the transaction", err);
 }
 
 /* Rolls back the open transaction, if any; this function can't fail. */
@@ -1039,12 +1243,10 @@ static void
 sqlite_rollback(struct store *st)
 {
     struct sqlite_store *s = sqlite_of(st);
-    struct br_error ignored;
 
-    if (sqlite3_get_autocommit(s->db))
-        return;
-    br_error_clear(&ignored);
-    exec_stmt(s, STMT_ROLLBACK, "roll back the transaction", &ignored);
+    rollback_any(s, "roll back the transaction");
+    s->reading = false;
+    queue_clear(s);
 }
 
 /* ---- schema -------------------------------------------------------------------------------- */
@@ -1101,7 +1303,7 @@ apply_migration(struct sqlite_store *s, const struct migration *m, struct br_err
     int rc;
 
     snprintf(what, sizeof(what), "apply schema migration %d (%s)", m->version, m->name);
-    if ((rc = exec_stmt(s, STMT_BEGIN, what, err)) != 0)
+    if ((rc = write_begin(s, what, err)) != 0)
         return rc;
     /* Another braid may have applied it while this one waited for the write lock. */
     if ((rc = read_version(s, &current, err)) != 0)
@@ -1450,6 +1652,7 @@ sqlite_catalog_load(struct store *st, struct catalog *catalog, struct policy *po
     if ((rc = load_programs(s, catalog, err)) != 0 ||
         (rc = load_service_codes(s, catalog, err)) != 0)
         goto out;
+    catalog_index_codes(catalog);
     rc = load_policy(s, policy, err);
 out:
     rc = op_end(s, own, rc, err);
@@ -2118,12 +2321,24 @@ static int
 sqlite_audit_append(struct store *st, const struct audit_entry *entry, struct br_error *err)
 {
     struct sqlite_store *s = sqlite_of(st);
+
+    if (entry->action == NULL)
+        return br_error_set(err, BR_EINVAL, "cannot write the audit log: the entry names no action");
+    /* A read writes nothing while it runs: its entries are written when it commits. */
+    if (s->reading) {
+        queue_audit(s, entry);
+        return 0;
+    }
+    return audit_insert(s, entry, err);
+}
+
+static int
+audit_insert(struct sqlite_store *s, const struct audit_entry *entry, struct br_error *err)
+{
     const char *what = "write the audit log";
     sqlite3_stmt *stmt = NULL;
     int rc;
 
-    if (entry->action == NULL)
-        return br_error_set(err, BR_EINVAL, "cannot %s: the entry names no action", what);
     if ((rc = stmt_get(s, STMT_AUDIT_APPEND, &stmt, what, err)) != 0)
         return rc;
     struct binder b = bind_start(stmt);
@@ -2226,10 +2441,11 @@ parse_hold(const char *name, enum exit_hold *out)
     return BR_EINVAL;
 }
 
+/* Reads CLOCK_COLUMNS from col on. */
 static const char *
-read_clock(sqlite3_stmt *stmt, struct stored_clock *clock)
+read_clock(sqlite3_stmt *stmt, int col, struct stored_clock *clock)
 {
-    struct row r = {stmt, 0, NULL};
+    struct row r = {stmt, col, NULL};
     bool common = strcmp(row_text(&r), STORE_SQLITE_GROUP_COMMON) == 0;
 
     if (row_is_null(&r)) {
@@ -2273,7 +2489,7 @@ sqlite_clocks_get(struct store *st, int64_t person_id, struct stored_clock *cloc
     if ((rc = bind_check(&b, what, err)) != 0)
         return rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *n < max) {
-        if ((bad = read_clock(stmt, &clocks[*n])) != NULL)
+        if ((bad = read_clock(stmt, 0, &clocks[*n])) != NULL)
             break;
         (*n)++;
     }
@@ -2380,6 +2596,7 @@ sqlite_exit_put(struct store *st, const struct recorded_exit *recorded, bool *in
     bind_date(&b, recorded->exit_on);
     bind_date(&b, recorded->determined_on);
     bind_id(&b, recorded->run_id);
+    bind_text_or_null(&b, recorded->reason[0] != '\0' ? recorded->reason : NULL);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
     if (sqlite3_changes(s->db) > 0) {
@@ -2411,6 +2628,23 @@ sqlite_exit_put(struct store *st, const struct recorded_exit *recorded, bool *in
     return 0;
 }
 
+/* Reads EXIT_COLUMNS from col on. */
+static const char *
+read_exit(sqlite3_stmt *stmt, int col, int64_t person_id, struct recorded_exit *e)
+{
+    struct row r = {stmt, col, NULL};
+
+    e->person_id = person_id;
+    e->program = row_int(&r);
+    e->period = row_int(&r);
+    e->entry_on = row_date(&r);
+    e->exit_on = row_date(&r);
+    e->determined_on = row_date(&r);
+    e->run_id = row_int64(&r);
+    row_copy(&r, e->reason, sizeof(e->reason));
+    return r.bad;
+}
+
 static int
 sqlite_exits_get(struct store *st, int64_t person_id, struct recorded_exit *exits, size_t max,
                  size_t *n, struct br_error *err)
@@ -2429,16 +2663,7 @@ sqlite_exits_get(struct store *st, int64_t person_id, struct recorded_exit *exit
     if ((rc = bind_check(&b, what, err)) != 0)
         return rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *n < max) {
-        struct row r = {stmt, 0, NULL};
-        struct recorded_exit *e = &exits[*n];
-        e->person_id = person_id;
-        e->program = row_int(&r);
-        e->period = row_int(&r);
-        e->entry_on = row_date(&r);
-        e->exit_on = row_date(&r);
-        e->determined_on = row_date(&r);
-        e->run_id = row_int64(&r);
-        if ((bad = r.bad) != NULL)
+        if ((bad = read_exit(stmt, 0, person_id, &exits[*n])) != NULL)
             break;
         (*n)++;
     }
@@ -2485,10 +2710,19 @@ sqlite_exit_delete(struct store *st, int64_t person_id, int program, int period,
 
 /* One of the child tables of people_scan, read in person_id order. */
 struct scan_cursor {
+    enum stmt_id kind;
     sqlite3_stmt *stmt;
     bool started; /* stepped for the first time, within the people scan's snapshot */
     bool done;
     int64_t person_id; /* of the current row, when not done */
+};
+
+/* The stored exit clocks and recorded exits of the person being scanned. */
+struct scan_exit_state {
+    struct stored_clock *clocks;
+    size_t n_clocks, clocks_cap;
+    struct recorded_exit *exits;
+    size_t n_exits, exits_cap;
 };
 
 static int
@@ -2504,14 +2738,55 @@ cursor_next(struct scan_cursor *c, const char *what, struct br_error *err)
     return rc == SQLITE_DONE ? 0 : fail(rc, what, err);
 }
 
-/* Moves the cursor past rows of earlier people (none exist while foreign keys hold) and adds the
- * rows of person_id to record.  kind says which reader applies. */
+/* Reads the cursor's current row (after its person_id) into record or state, by its kind. */
+static const char *
+cursor_read(struct scan_cursor *c, const struct catalog *catalog, struct person_record *record,
+            struct scan_exit_state *state)
+{
+    const char *bad = NULL;
+
+    switch (c->kind) {
+    case STMT_SCAN_ENROLLMENTS: {
+        struct enrollment e;
+        if ((bad = read_enrollment(c->stmt, 1, catalog, &e)) == NULL)
+            person_record_add_enrollment(record, &e);
+        break;
+    }
+    case STMT_SCAN_SERVICES: {
+        struct service sv;
+        if ((bad = read_service(c->stmt, 1, catalog, &sv)) == NULL)
+            person_record_add_service(record, &sv);
+        break;
+    }
+    case STMT_SCAN_GAPS: {
+        struct planned_gap g;
+        if ((bad = read_gap(c->stmt, 1, catalog, &g)) == NULL)
+            person_record_add_gap(record, &g);
+        break;
+    }
+    case STMT_SCAN_CLOCKS:
+        xgrow(&state->clocks, &state->clocks_cap, state->n_clocks + 1, sizeof(*state->clocks));
+        if ((bad = read_clock(c->stmt, 1, &state->clocks[state->n_clocks])) == NULL)
+            state->n_clocks++;
+        break;
+    case STMT_SCAN_EXITS:
+        xgrow(&state->exits, &state->exits_cap, state->n_exits + 1, sizeof(*state->exits));
+        if ((bad = read_exit(c->stmt, 1, c->person_id, &state->exits[state->n_exits])) == NULL)
+            state->n_exits++;
+        break;
+    default:
+        bad = "a table the scan does not read";
+    }
+    return bad;
+}
+
+/* Moves the cursor past rows of earlier people (none exist while foreign keys hold) and reads
+ * the rows of person_id. */
 static int
-cursor_take(struct scan_cursor *c, enum stmt_id kind, const struct catalog *catalog,
-            int64_t person_id, struct person_record *record, struct br_error *err)
+cursor_take(struct scan_cursor *c, const struct catalog *catalog, int64_t person_id,
+            struct person_record *record, struct scan_exit_state *state, struct br_error *err)
 {
     const char *what = "scan the people";
-    const char *bad = NULL;
     int rc = 0;
 
     if (!c->started) {
@@ -2521,19 +2796,7 @@ cursor_take(struct scan_cursor *c, enum stmt_id kind, const struct catalog *cata
     while (!c->done && c->person_id < person_id && rc == 0)
         rc = cursor_next(c, what, err);
     while (rc == 0 && !c->done && c->person_id == person_id) {
-        if (kind == STMT_SCAN_ENROLLMENTS) {
-            struct enrollment e;
-            if ((bad = read_enrollment(c->stmt, 1, catalog, &e)) == NULL)
-                person_record_add_enrollment(record, &e);
-        } else if (kind == STMT_SCAN_SERVICES) {
-            struct service sv;
-            if ((bad = read_service(c->stmt, 1, catalog, &sv)) == NULL)
-                person_record_add_service(record, &sv);
-        } else {
-            struct planned_gap g;
-            if ((bad = read_gap(c->stmt, 1, catalog, &g)) == NULL)
-                person_record_add_gap(record, &g);
-        }
+        const char *bad = cursor_read(c, catalog, record, state);
         if (bad != NULL)
             return br_error_set(err, BR_EIO, "cannot %s: a row of person %" PRId64 " has %s", what,
                                 person_id, bad);
@@ -2542,57 +2805,133 @@ cursor_take(struct scan_cursor *c, enum stmt_id kind, const struct catalog *cata
     return rc;
 }
 
+/* clocks_get's order: the common-exit group first, then by program position. */
 static int
-sqlite_people_scan(struct store *st, const struct catalog *catalog, store_person_fn fn, void *ctx,
-                   struct br_error *err)
+compare_clocks(const void *a, const void *b)
+{
+    const struct stored_clock *x = a, *y = b;
+    return (x->group_key > y->group_key) - (x->group_key < y->group_key);
+}
+
+/* exits_get's order: by program position, then period. */
+static int
+compare_exits(const void *a, const void *b)
+{
+    const struct recorded_exit *x = a, *y = b;
+    if (x->program != y->program)
+        return (x->program > y->program) - (x->program < y->program);
+    return (x->period > y->period) - (x->period < y->period);
+}
+
+/* Gets a scan statement with the range of ids bound. */
+static int
+scan_stmt_get(struct sqlite_store *s, enum stmt_id id, const struct store_scan *scan,
+              sqlite3_stmt **stmt, struct br_error *err)
+{
+    const char *what = "scan the people";
+    int rc;
+
+    if ((rc = stmt_get(s, id, stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(*stmt);
+    bind_int64(&b, scan->first_id);
+    bind_int64(&b, scan->last_id > 0 ? scan->last_id : INT64_MAX);
+    return bind_check(&b, what, err);
+}
+
+static int
+sqlite_people_scan(struct store *st, const struct catalog *catalog, const struct store_scan *scan,
+                   store_person_fn fn, void *ctx, struct br_error *err)
 {
     struct sqlite_store *s = sqlite_of(st);
     const char *what = "scan the people";
-    static const enum stmt_id child_ids[] = {STMT_SCAN_ENROLLMENTS, STMT_SCAN_SERVICES,
-                                             STMT_SCAN_GAPS};
-    enum { N_CHILDREN = sizeof(child_ids) / sizeof(child_ids[0]) };
-    struct scan_cursor children[N_CHILDREN];
+    bool facts = (scan->parts & STORE_SCAN_FACTS) != 0;
+    bool exit_state = (scan->parts & STORE_SCAN_EXIT_STATE) != 0;
+    /* The record's three tables, then the exit state's two when asked for. */
+    struct scan_cursor children[] = {
+        {.kind = STMT_SCAN_ENROLLMENTS}, {.kind = STMT_SCAN_SERVICES}, {.kind = STMT_SCAN_GAPS},
+        {.kind = STMT_SCAN_CLOCKS},      {.kind = STMT_SCAN_EXITS},
+    };
+    size_t n_children = exit_state ? 5 : 3;
+    struct scan_exit_state state = {0};
     sqlite3_stmt *people = NULL;
     struct stored_person person;
     struct person_record record;
     int rc;
 
-    memset(children, 0, sizeof(children));
+    memset(&person, 0, sizeof(person));
     person_record_init(&record);
-    if ((rc = stmt_get(s, STMT_SCAN_PEOPLE, &people, what, err)) != 0)
+    if ((rc = scan_stmt_get(s, facts ? STMT_SCAN_PEOPLE : STMT_SCAN_PEOPLE_HEADS, scan, &people,
+                            err)) != 0)
         goto out;
-    for (size_t i = 0; i < N_CHILDREN; i++) {
-        if ((rc = stmt_get(s, child_ids[i], &children[i].stmt, what, err)) != 0)
+    for (size_t i = 0; i < n_children; i++) {
+        if ((rc = scan_stmt_get(s, children[i].kind, scan, &children[i].stmt, err)) != 0)
             goto out;
     }
     /* People is stepped first and stays active until the end, so the children, first stepped
      * later (cursor_take), read within the same implicit read transaction: one snapshot. */
     while ((rc = sqlite3_step(people)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(people, 0);
-        const char *bad = read_person(people, 1, &person);
+        const char *bad = NULL;
+        if (facts) {
+            bad = read_person(people, 1, &person);
+        } else {
+            struct row r = {people, 1, NULL};
+            row_copy(&r, person.external_id, sizeof(person.external_id));
+            bad = r.bad;
+        }
         if (bad != NULL) {
             rc = br_error_set(err, BR_EIO, "cannot %s: person %" PRId64 " has %s", what, id, bad);
             goto out;
         }
         person.id = id;
         person_record_reset(&record);
-        for (size_t i = 0; i < N_CHILDREN; i++) {
-            if ((rc = cursor_take(&children[i], child_ids[i], catalog, id, &record, err)) != 0)
+        state.n_clocks = state.n_exits = 0;
+        for (size_t i = 0; i < n_children; i++) {
+            if ((rc = cursor_take(&children[i], catalog, id, &record, &state, err)) != 0)
                 goto out;
         }
-        if ((rc = fn(ctx, &person, &record)) != 0)
+        if (state.n_clocks > 1)
+            qsort(state.clocks, state.n_clocks, sizeof(*state.clocks), compare_clocks);
+        if (state.n_exits > 1)
+            qsort(state.exits, state.n_exits, sizeof(*state.exits), compare_exits);
+        struct stored_exit_state found = {state.clocks, state.n_clocks, state.exits,
+                                          state.n_exits};
+        if ((rc = fn(ctx, &person, &record, exit_state ? &found : NULL)) != 0)
             goto out;
     }
     rc = rc == SQLITE_DONE ? 0 : fail(rc, what, err);
 out:
     if (people != NULL)
         sqlite3_reset(people);
-    for (size_t i = 0; i < N_CHILDREN; i++) {
+    for (size_t i = 0; i < n_children; i++) {
         if (children[i].stmt != NULL)
             sqlite3_reset(children[i].stmt);
     }
+    free(state.clocks);
+    free(state.exits);
     person_record_cleanup(&record);
     return rc;
+}
+
+static int
+sqlite_people_id_bounds(struct store *st, int64_t *first_id, int64_t *last_id,
+                        struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "find the range of person ids";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *first_id = *last_id = 0;
+    if ((rc = stmt_get(s, STMT_PEOPLE_ID_BOUNDS, &stmt, what, err)) != 0)
+        return rc;
+    if ((rc = stmt_row(stmt, what, "no answer", err)) != 0)
+        return rc;
+    *first_id = sqlite3_column_int64(stmt, 0);
+    *last_id = sqlite3_column_int64(stmt, 1);
+    sqlite3_reset(stmt);
+    return 0;
 }
 
 /* ---- agencies, users, tokens --------------------------------------------------------------- */
@@ -2884,7 +3223,12 @@ sqlite_close(struct store *st)
         return;
     for (size_t i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(s->stmts[i]);
-    sqlite3_close(s->db);
+    sqlite3_close(s->db); /* rolls back a transaction left open */
+    if (s->holds_write_lock)
+        sqlite_writer_unlock(s->writer);
+    sqlite_writer_detach(s->writer);
+    queue_clear(s);
+    free(s->queued);
     free(s);
 }
 
@@ -3315,16 +3659,20 @@ sqlite_idempotency_reserve(struct store *st, int64_t user_id, const char *key,
         memcpy(existing->fingerprint, blob, STORE_HASH_SIZE);
     struct row r = {stmt, 1, NULL};
     existing->status = row_int(&r);
-    if (!row_is_null(&r))
-        existing->body = xstrdup(row_text(&r));
+    bool has_body = !row_is_null(&r);
+    const char *body = row_text(&r);
+    if (has_body)
+        existing->body = xstrdup(body);
+    row_copy(&r, existing->location, sizeof(existing->location));
+    row_copy(&r, existing->etag, sizeof(existing->etag));
     sqlite3_reset(stmt);
 out:
     return op_end(s, own, rc, err);
 }
 
 static int
-sqlite_idempotency_complete(struct store *st, int64_t user_id, const char *key, int status,
-                            const char *body, struct br_error *err)
+sqlite_idempotency_complete(struct store *st, int64_t user_id, const char *key,
+                            const struct stored_idempotency *response, struct br_error *err)
 {
     struct sqlite_store *s = sqlite_of(st);
     const char *what = "remember the response";
@@ -3334,8 +3682,10 @@ sqlite_idempotency_complete(struct store *st, int64_t user_id, const char *key, 
     if ((rc = stmt_get(s, STMT_IDEMPOTENCY_COMPLETE, &stmt, what, err)) != 0)
         return rc;
     struct binder b = bind_start(stmt);
-    bind_int64(&b, status);
-    bind_text(&b, body);
+    bind_int64(&b, response->status);
+    bind_text(&b, response->body);
+    bind_text_or_null(&b, response->location);
+    bind_text_or_null(&b, response->etag);
     bind_int64(&b, user_id);
     bind_text(&b, key);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
@@ -3396,6 +3746,7 @@ _Static_assert(offsetof(struct goal, person_id) == CASEWORK_PERSON_OFFSET, "layo
 _Static_assert(offsetof(struct plan_review, person_id) == CASEWORK_PERSON_OFFSET, "layout");
 _Static_assert(offsetof(struct outcome, person_id) == CASEWORK_PERSON_OFFSET, "layout");
 _Static_assert(offsetof(struct audit_record, person_id) == CASEWORK_PERSON_OFFSET, "layout");
+_Static_assert(offsetof(struct coenroll_decline, person_id) == CASEWORK_PERSON_OFFSET, "layout");
 
 /* Runs a statement that lists one person's rows (its first parameter the person, its second, when
  * limit > 0, a row limit) into the caller's reusable array (store.h, notes_load). */
@@ -3482,6 +3833,34 @@ sqlite_agency_people(struct store *st, int64_t agency_id, int64_t **ids, size_t 
         return rc;
     struct binder b = bind_start(stmt);
     bind_int64(&b, agency_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        xgrow(ids, cap, *n + 1, sizeof(**ids));
+        (*ids)[(*n)++] = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        return fail(rc, what, err);
+    return 0;
+}
+
+static int
+sqlite_staff_people(struct store *st, int64_t user_id, int64_t **ids, size_t *n, size_t *cap,
+                    struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "list the people the user serves";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *n = 0;
+    if (user_id == 0)
+        return 0;
+    if ((rc = stmt_get(s, STMT_STAFF_PEOPLE, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, user_id);
     if ((rc = bind_check(&b, what, err)) != 0)
         return rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -3583,6 +3962,52 @@ sqlite_consent_insert(struct store *st, struct consent *consent, struct br_error
 out:
     free(purposes);
     return rc;
+}
+
+static int
+sqlite_decline_insert(struct store *st, struct coenroll_decline *decline, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "record the co-enrollment decline";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_DECLINE_INSERT, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, decline->person_id);
+    bind_text(&b, decline->rule);
+    bind_date(&b, decline->declined_on);
+    bind_text_or_null(&b, decline->note[0] != '\0' ? decline->note : NULL);
+    bind_id(&b, decline->recorded_by);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
+        return rc;
+    decline->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static const char *
+read_decline(sqlite3_stmt *stmt, void *item)
+{
+    struct coenroll_decline *d = item;
+    struct row r = {stmt, 0, NULL};
+    d->id = row_int64(&r);
+    row_copy(&r, d->rule, sizeof(d->rule));
+    d->declined_on = row_date(&r);
+    row_copy(&r, d->note, sizeof(d->note));
+    d->recorded_by = row_int64(&r);
+    if (r.bad == NULL && d->declined_on == DATE_NONE)
+        row_problem(&r, "a decline without a date");
+    return r.bad;
+}
+
+static int
+sqlite_declines_load(struct store *st, int64_t person_id, struct coenroll_decline **declines,
+                     size_t *n, size_t *cap, struct br_error *err)
+{
+    return casework_load(sqlite_of(st), STMT_DECLINES_OF, person_id, 0, declines, n, cap,
+                         sizeof(**declines), read_decline, "load the person's co-enrollment "
+                         "declines", err);
 }
 
 static int
@@ -4151,6 +4576,7 @@ static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
     .begin = sqlite_begin,
+    .begin_read = sqlite_begin_read,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
     .savepoint = sqlite_savepoint,
@@ -4182,6 +4608,7 @@ static const struct store_ops sqlite_ops = {
     .exits_get = sqlite_exits_get,
     .exit_delete = sqlite_exit_delete,
     .people_scan = sqlite_people_scan,
+    .people_id_bounds = sqlite_people_id_bounds,
     .agency_insert = sqlite_agency_insert,
     .user_insert = sqlite_user_insert,
     .user_by_email = sqlite_user_by_email,
@@ -4203,6 +4630,9 @@ static const struct store_ops sqlite_ops = {
     .idempotency_prune = sqlite_idempotency_prune,
     .person_served_by = sqlite_person_served_by,
     .agency_people = sqlite_agency_people,
+    .staff_people = sqlite_staff_people,
+    .decline_insert = sqlite_decline_insert,
+    .declines_load = sqlite_declines_load,
     .identity_get = sqlite_identity_get,
     .consent_insert = sqlite_consent_insert,
     .consent_revoke = sqlite_consent_revoke,
@@ -4263,11 +4693,16 @@ store_sqlite_open(const char *path, struct store **out, struct br_error *err)
 
     *out = NULL;
     s->base.ops = &sqlite_ops;
-    if ((rc = open_plain(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s->db,
-                         "open the database", err)) != 0)
+    /* A store is used by one thread at a time (store.h), so the connection goes without
+     * SQLite's own per-call locking (a twentieth of a scan's time). */
+    if ((rc = open_plain(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                         &s->db, "open the database", err)) != 0)
         goto out;
     if ((rc = configure(s->db, path, err)) != 0)
         goto out;
+    const char *file = sqlite3_db_filename(s->db, "main");
+    if (file != NULL && file[0] != '\0')
+        s->writer = sqlite_writer_attach(file, sqlite3_filename_wal(file));
     *out = &s->base;
     s = NULL;
 out:

@@ -7,7 +7,8 @@
  * one person's rows on one shard.  Dates cross this interface as day numbers (core/date.h).
  *
  * Every function returns 0 or a negative BR_E* code with details in err (never SQL text that
- * would reach a user: messages name the operation, not the statement). */
+ * would reach a user: messages name the operation, not the statement).  A store is one
+ * connection: one thread uses it at a time (the server opens one per worker). */
 #ifndef BRAID_STORE_STORE_H
 #define BRAID_STORE_STORE_H
 
@@ -24,7 +25,7 @@
 #include "core/record.h"
 
 /* The schema version this binary writes; a database newer than this is refused. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 5
 
 #define STORE_TEXT_SIZE 256
 #define STORE_EMAIL_SIZE 128
@@ -80,7 +81,8 @@ struct stored_clock {
     int32_t computed_on;    /* the as-of day it was computed for (so --verify can recompute it) */
 };
 
-/* A soft exit recorded by `braid exits --apply` for one program and one period. */
+/* A soft exit recorded by `braid exits --apply` for one program and one period, or a manual
+ * exit (run_id 0, app/manual_exit.h) with its reason. */
 struct recorded_exit {
     int64_t person_id;
     int program;
@@ -89,6 +91,7 @@ struct recorded_exit {
     int32_t exit_on;
     int32_t determined_on;
     int64_t run_id;
+    char reason[EXIT_REASON_SIZE]; /* a manual exit's reason; "" for the nightly run's */
 };
 
 struct user {
@@ -125,6 +128,8 @@ struct stored_idempotency {
     uint8_t fingerprint[STORE_HASH_SIZE]; /* of the request, to refuse a key reused for another */
     int status;                           /* 0 while the first request is still running */
     char *body;                           /* the response body (malloc'd), NULL while pending */
+    char location[STORE_TEXT_SIZE];       /* its Location and ETag headers, "" when it had none */
+    char etag[STORE_TEXT_SIZE];
 };
 
 /* One entry of the audit log as read back (audit_load); long texts are cut to fit. */
@@ -140,6 +145,18 @@ struct audit_record {
     char after[1024];
 };
 
+/* A person's recorded decline of a required co-enrollment that the rules let them decline
+ * (RULES.md §6 TAA_REQUIRES_DW; core/coenroll.h rule.declinable).  One per person and rule. */
+#define STORE_NOTE_SIZE 1024
+struct coenroll_decline {
+    int64_t id;
+    int64_t person_id;
+    char rule[CATALOG_CODE_SIZE]; /* the rule's id, "TAA_REQUIRES_DW" */
+    int32_t declined_on;
+    char note[STORE_NOTE_SIZE];   /* what the person said; "" when none */
+    int64_t recorded_by;          /* user id, 0 for the system */
+};
+
 /* A partner agency, and a role staff can hold (the roles table), as the admin API lists them. */
 struct agency {
     int64_t id;
@@ -152,10 +169,34 @@ struct staff_role {
     char title[STORE_TEXT_SIZE];
 };
 
+/* What people_scan reads besides each person's id, external id and record (enrollments,
+ * services, gaps).  The exit runs ask for no facts: decoding them was a quarter of their time. */
+enum store_scan_part {
+    STORE_SCAN_FACTS = 1 << 0,      /* the person's facts; else person->facts is zeroed */
+    STORE_SCAN_EXIT_STATE = 1 << 1, /* the stored exit clocks and the recorded exits */
+};
+
+/* Which people a scan reads — ids first_id to last_id (0: no upper bound), so that several
+ * connections can share a scan — and what of them (a set of enum store_scan_part).
+ * `{.parts = STORE_SCAN_FACTS}` is everyone with their facts. */
+struct store_scan {
+    unsigned parts;
+    int64_t first_id, last_id;
+};
+
+/* A person's stored exit clocks (in clocks_get's order) and recorded exits (in exits_get's). */
+struct stored_exit_state {
+    const struct stored_clock *clocks;
+    size_t n_clocks;
+    const struct recorded_exit *exits;
+    size_t n_exits;
+};
+
 /* Called once per person by the streaming scans; return non-zero to stop (that value is
- * returned by the scan). */
+ * returned by the scan).  exit_state is NULL unless the scan was asked for it. */
 typedef int (*store_person_fn)(void *ctx, const struct stored_person *person,
-                               const struct person_record *record);
+                               const struct person_record *record,
+                               const struct stored_exit_state *exit_state);
 typedef int (*store_id_fn)(void *ctx, int64_t person_id);
 
 struct store_ops {
@@ -168,6 +209,11 @@ struct store_ops {
      * caller rolls back — or, to go on past a failure (a partial import), brackets the work it may
      * undo with a savepoint (they nest). */
     int (*begin)(struct store *st, struct br_error *err);
+    /* A read: a snapshot in which nothing may be written but audit entries.  They wait in memory
+     * and commit writes them in a transaction of their own, returning once they are durable — so
+     * reads run side by side and never hold the write lock while they read.  rollback drops
+     * them. */
+    int (*begin_read)(struct store *st, struct br_error *err);
     int (*commit)(struct store *st, struct br_error *err);
     void (*rollback)(struct store *st);
     int (*savepoint)(struct store *st, struct br_error *err);
@@ -241,9 +287,14 @@ struct store_ops {
                        struct br_error *err);
 
     /* Streams every person with their record, in id order, with memory independent of the
-     * number of people (one pass over people, enrollments, services and gaps in step). */
-    int (*people_scan)(struct store *st, const struct catalog *catalog, store_person_fn fn,
-                       void *ctx, struct br_error *err);
+     * number of people: one pass over people, enrollments, services and gaps (and exit clocks
+     * and recorded exits for STORE_SCAN_EXIT_STATE) in step, all in one snapshot. */
+    int (*people_scan)(struct store *st, const struct catalog *catalog,
+                       const struct store_scan *scan, store_person_fn fn, void *ctx,
+                       struct br_error *err);
+    /* The lowest and highest person id (both 0 when there is nobody), to divide a scan. */
+    int (*people_id_bounds)(struct store *st, int64_t *first_id, int64_t *last_id,
+                            struct br_error *err);
 
     /* Agencies (partners): users, notes and consents refer to them.  Sets *id. */
     int (*agency_insert)(struct store *st, const char *code, const char *name, int64_t *id,
@@ -302,13 +353,14 @@ struct store_ops {
 
     /* Idempotency keys of creates (per user).  reserve inserts a pending key (*reserved true),
      * or, when the user already used it, leaves it and copies it to *existing (its body is
-     * malloc'd: free() it).  complete stores the first response; release forgets a key whose
-     * request failed, so that a retry may run; prune forgets keys created before a time. */
+     * malloc'd: free() it).  complete stores the first response (status, body, location, etag;
+     * not its fingerprint); release forgets a key whose request failed, so that a retry may
+     * run; prune forgets keys created before a time. */
     int (*idempotency_reserve)(struct store *st, int64_t user_id, const char *key,
                                const uint8_t fingerprint[STORE_HASH_SIZE], bool *reserved,
                                struct stored_idempotency *existing, struct br_error *err);
-    int (*idempotency_complete)(struct store *st, int64_t user_id, const char *key, int status,
-                                const char *body, struct br_error *err);
+    int (*idempotency_complete)(struct store *st, int64_t user_id, const char *key,
+                                const struct stored_idempotency *response, struct br_error *err);
     int (*idempotency_release)(struct store *st, int64_t user_id, const char *key,
                                struct br_error *err);
     int (*idempotency_prune)(struct store *st, int64_t before, struct br_error *err);
@@ -326,6 +378,17 @@ struct store_ops {
      * an array the caller owns and reuses as contacts_load's (a caseload, app/alerts_app.h). */
     int (*agency_people)(struct store *st, int64_t agency_id, int64_t **ids, size_t *n,
                          size_t *cap, struct br_error *err);
+    /* The ids of every person the user serves in person: provided a service, determined an
+     * enrollment or recorded a contact (a case manager's caseload, app/alerts_app.h), ascending,
+     * into an array the caller owns and reuses as agency_people's.  Served by the staff indexes. */
+    int (*staff_people)(struct store *st, int64_t user_id, int64_t **ids, size_t *n, size_t *cap,
+                        struct br_error *err);
+    /* Co-enrollment declines: decline_insert sets decline->id (BR_ECONFLICT when the person has
+     * declined that rule already); declines_load lists the person's, by rule, as consents_load. */
+    int (*decline_insert)(struct store *st, struct coenroll_decline *decline,
+                          struct br_error *err);
+    int (*declines_load)(struct store *st, int64_t person_id, struct coenroll_decline **declines,
+                         size_t *n, size_t *cap, struct br_error *err);
     /* The sealed SSN (identities) into sealed (cap bytes); BR_ENOTFOUND when none is stored. */
     int (*identity_get)(struct store *st, int64_t person_id, uint8_t *sealed, size_t cap,
                         size_t *len, struct br_error *err);

@@ -57,6 +57,7 @@
 #define STOP_TIMEOUT_MS 30000
 #define REQUEST_TIMEOUT_S 60L
 #define POLL_MS 50
+#define HEADER_VALUE_MAX 512
 
 /* The exit status a sanitizer-built braid is told to use for its reports. */
 #define SANITIZER_EXIT_TEXT "86"
@@ -357,6 +358,19 @@ expect_error(const struct reply *r, long status, const char *code)
         assert_true(json_is_string(json_object_get(f, "field")));
         assert_true(json_is_string(json_object_get(f, "problem")));
     }
+}
+
+/* The header name is the same in both replies, or absent from both. */
+static inline void
+expect_same_header(const struct reply *first, const struct reply *again, const char *name)
+{
+    char a[HEADER_VALUE_MAX], b[HEADER_VALUE_MAX];
+    const char *had = header(first, name, a, sizeof(a));
+    const char *has = header(again, name, b, sizeof(b));
+
+    if ((had == NULL) != (has == NULL) || (had != NULL && strcmp(had, has) != 0))
+        fail_msg("%s: the first answer had %s, the second %s", name, had != NULL ? had : "none",
+                 has != NULL ? has : "none");
 }
 
 static inline bool

@@ -84,6 +84,20 @@ register_person(const char *first, const char *last, const char *birth)
     return id;
 }
 
+/* The answer to a change that moves the exit clock: {item: {...}, "exit": the determination,
+ * "alerts": [...], "withheld": [...]} as GET .../alerts has them; returns the item. */
+static json_t *
+expect_change_answer(const struct reply *r, const char *item)
+{
+    json_t *found = json_object_get(r->json, item);
+    if (!json_is_object(found) || !json_is_object(json_object_get(r->json, "exit")) ||
+        !json_is_array(json_object_get(r->json, "alerts")) ||
+        !json_is_array(json_object_get(r->json, "withheld")))
+        fail_msg("not a change's answer with \"%s\", exit, alerts and withheld: %s", item,
+                 r->body != NULL ? r->body : "(no body)");
+    return found;
+}
+
 /* POSTs body to /api/v1/people/{person}/{what}, expects 201, and returns the reply. */
 static void
 create(struct reply *r, int64_t person, const char *what, const char *body)
@@ -104,7 +118,8 @@ enroll(int64_t person, const char *program, const char *on)
              "{\"program\":\"%s\",\"eligibility_date\":\"%s\",\"facts\":{\"screened\":true}}",
              program, on);
     create(&r, person, "enrollments", body);
-    int64_t id = json_id(&r);
+    int64_t id = json_integer_value(json_object_get(expect_change_answer(&r, "enrollment"), "id"));
+    assert_true(id > 0);
     reply_free(&r);
     return id;
 }
@@ -121,9 +136,7 @@ serve(int64_t person, const char *program, const char *code, const char *start, 
              program, code, start, end != NULL ? "\"" : "", end != NULL ? end : "null",
              end != NULL ? "\"" : "");
     create(&r, person, "services", body);
-    json_t *service = json_object_get(r.json, "service");
-    assert_true(json_is_object(json_object_get(r.json, "exit")));
-    assert_true(json_is_array(json_object_get(r.json, "alerts")));
+    json_t *service = expect_change_answer(&r, "service");
     int64_t id = json_integer_value(json_object_get(service, "id"));
     assert_true(id > 0);
     reply_free(&r);
@@ -267,11 +280,23 @@ test_enrollments(void **state)
     snprintf(path, sizeof(path), "/api/v1/people/%lld/enrollments", (long long)person);
     POST(&r, path, "{\"program\":\"ADULT\",\"eligibility_date\":\"2026-09-01\",\"facts\":{}}");
     expect_status(&r, 201);
-    assert_string_equal(member_text(r.json, "program"), "ADULT");
-    assert_string_equal(member_text(r.json, "eligibility_date"), "2026-09-01");
-    assert_true(json_is_null(json_object_get(r.json, "exit")));
+    json_t *enrollment = expect_change_answer(&r, "enrollment");
+    assert_string_equal(member_text(enrollment, "program"), "ADULT");
+    assert_string_equal(member_text(enrollment, "eligibility_date"), "2026-09-01");
+    assert_true(json_is_null(json_object_get(enrollment, "exit")));
+    assert_int_equal(json_array_size(json_object_get(r.json, "withheld")), 0);
+    /* The exit group changed: ADULT is in it, reportable, not yet a participation. */
+    json_t *adult = period_of(json_object_get(r.json, "exit"), "ADULT");
+    assert_non_null(adult);
+    assert_string_equal(member_text(adult, "status"), "reportable");
+    assert_true(json_is_null(json_object_get(adult, "entry_date")));
+    char want[128];
+    snprintf(want, sizeof(want), "/api/v1/people/%lld/enrollments/%lld", (long long)person,
+             (long long)json_integer_value(json_object_get(enrollment, "id")));
     assert_non_null(header(&r, "Location", v, sizeof(v)));
-    assert_non_null(strstr(v, "/enrollments/"));
+    assert_string_equal(v, want);
+    assert_non_null(header(&r, "ETag", v, sizeof(v)));
+    assert_string_equal(v, "\"1\"");
     reply_free(&r);
     enroll(person, "WP", "2026-09-02");
     enroll(person, "DW", "2026-09-03");
@@ -533,29 +558,63 @@ test_services(void **state)
     assert_int_equal(list_total(youth, "services"), 2);
 }
 
+/* POSTs body to /api/v1/people/{person}/{what} twice under key: the retry creates nothing and is
+ * answered as the first was (status, body, Location and ETag), marked as a replay. */
+static void
+expect_replayed(int64_t person, const char *what, const char *body, const char *key)
+{
+    struct reply first, again;
+    char path[128], v[16];
+
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/%s", (long long)person, what);
+    send_request(&first, NULL, "POST", path, body, S.bearer, key, NULL);
+    expect_status(&first, 201);
+    long long total = list_total(person, what);
+    send_request(&again, NULL, "POST", path, body, S.bearer, key, NULL);
+    expect_status(&again, 201);
+    assert_string_equal(again.body, first.body);
+    expect_same_header(&first, &again, "Location");
+    expect_same_header(&first, &again, "ETag");
+    assert_non_null(header(&again, "Idempotent-Replayed", v, sizeof(v)));
+    assert_int_equal(list_total(person, what), total);
+    reply_free(&first);
+    reply_free(&again);
+}
+
 static void
 test_service_idempotency(void **state)
 {
-    struct reply first, again;
-    char path[128];
-    const char *body =
+    static const char service[] =
         "{\"program\":\"ADULT\",\"code\":\"STAFF_JOB_SEARCH\",\"start_date\":\"2026-11-02\","
         "\"end_date\":\"2026-11-02\"}";
+    struct reply r;
+    char path[128], v[128];
 
     (void)state;
     int64_t person = register_person("Ida", "Idempotent", "1979-09-09");
     enroll(person, "ADULT", "2026-09-01");
-    snprintf(path, sizeof(path), "/api/v1/people/%lld/services", (long long)person);
-    send_request(&first, NULL, "POST", path, body, S.bearer, "Idempotency-Key: svc-retry-1", NULL);
-    expect_status(&first, 201);
-    send_request(&again, NULL, "POST", path, body, S.bearer, "Idempotency-Key: svc-retry-1", NULL);
-    expect_status(&again, 201);
-    assert_int_equal(
-        json_integer_value(json_object_get(json_object_get(first.json, "service"), "id")),
-        json_integer_value(json_object_get(json_object_get(again.json, "service"), "id")));
+    expect_replayed(person, "services", service, "Idempotency-Key: svc-retry-1");
     assert_int_equal(list_total(person, "services"), 1);
-    reply_free(&first);
-    reply_free(&again);
+    /* A third try is a replay too, with both headers (so the comparison above meant something). */
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/services", (long long)person);
+    send_request(&r, NULL, "POST", path, service, S.bearer, "Idempotency-Key: svc-retry-1", NULL);
+    expect_status(&r, 201);
+    assert_non_null(header(&r, "Location", v, sizeof(v)));
+    assert_non_null(strstr(v, "/services/"));
+    assert_non_null(header(&r, "ETag", v, sizeof(v)));
+    assert_string_equal(v, "\"1\"");
+    reply_free(&r);
+    /* So is an enrollment's, and a gap's (which has no ETag: none in the replay either). */
+    expect_replayed(person, "enrollments",
+                    "{\"program\":\"WP\",\"eligibility_date\":\"2026-09-01\",\"facts\":{}}",
+                    "Idempotency-Key: enr-retry-1");
+    assert_int_equal(list_total(person, "enrollments"), 2);
+    expect_replayed(person, "gaps",
+                    "{\"program\":\"ADULT\",\"start_date\":\"2026-11-03\",\"planned_end_date\":"
+                    "\"2027-03-01\",\"reason\":\"FAMILY_CARE\",\"services_after\":\"Job search\","
+                    "\"note\":\"Caring for a parent.\"}",
+                    "Idempotency-Key: gap-retry-1");
+    assert_int_equal(list_total(person, "gaps"), 1);
 }
 
 /* ---- planned gaps --------------------------------------------------------------------------- */
@@ -763,6 +822,7 @@ test_partner_without_consent(void **state)
                  "If-Match: \"1\"", NULL);
     expect_error(&r, 403, "forbidden");
     reply_free(&r);
+    expect_partner_refused("GET", path, NULL);
     snprintf(path, sizeof(path), "/api/v1/people/%lld/gaps", (long long)person);
     expect_partner_refused("POST", path,
                            "{\"program\":\"ADULT\",\"start_date\":\"2026-11-01\","
@@ -781,8 +841,8 @@ test_partner_without_consent(void **state)
 
     /* Every refusal is on the audit log (RULES.md §11), committed although the request failed. */
     long long now = db_count(sql);
-    if (now - refusals != 11)
-        fail_msg("expected 11 refusals audited, found %lld", now - refusals);
+    if (now - refusals != 12)
+        fail_msg("expected 12 refusals audited, found %lld", now - refusals);
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM audit_log WHERE user_id = %lld AND person_id = %lld AND "
              "after LIKE '%%case_file%%' AND after LIKE '%%write%%'",
@@ -899,7 +959,11 @@ test_manual_exit(void **state)
 
     PATCH(&r, path, "{\"exit\":{\"reason\":\"NO_CONTACT\"}}");
     expect_status(&r, 200);
-    json_t *done = json_object_get(r.json, "manual_exit");
+    json_t *done = expect_change_answer(&r, "manual_exit");
+    /* The new clock comes with it: the group exited on L. */
+    assert_string_equal(
+        member_text(period_of(json_object_get(r.json, "exit"), "ADULT"), "exit_date"),
+        "2026-10-01");
     /* L is the last day a service was provided: the open one's start (RULES.md §4). */
     assert_string_equal(member_text(done, "exit_date"), "2026-10-01");
     assert_string_equal(member_text(done, "reason"), "NO_CONTACT");
@@ -1224,6 +1288,159 @@ test_service_correction(void **state)
     assert_int_equal(rows_written(), before);
 }
 
+/* The audit entries of person so far. */
+static long long
+audit_entries(int64_t person)
+{
+    char sql[128];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit_log WHERE person_id = %lld",
+             (long long)person);
+    return db_count(sql);
+}
+
+static void
+test_service_get(void **state)
+{
+    struct reply r, list;
+    char path[128], v[64];
+
+    (void)state;
+    int64_t person = register_person("Gus", "Gotten", "1983-03-03");
+    int64_t other = register_person("Olive", "Other", "1983-03-04");
+    enroll(person, "ADULT", "2026-09-01");
+    enroll(other, "ADULT", "2026-09-01");
+    serve(person, "ADULT", "CASE_MANAGEMENT", "2026-09-02", "2026-09-30");
+    int64_t sid = serve(person, "ADULT", "CAREER_COUNSELING", "2026-10-01", NULL);
+    int64_t others = serve(other, "ADULT", "CASE_MANAGEMENT", "2026-09-02", NULL);
+
+    /* The list and the one service are read alike, and audited alike. */
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/services", (long long)person);
+    long long audited = audit_entries(person);
+    GET(&list, path);
+    expect_status(&list, 200);
+    long long by_list = audit_entries(person) - audited;
+    assert_true(by_list > 0);
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/services/%lld", (long long)person,
+             (long long)sid);
+    audited = audit_entries(person);
+    GET(&r, path);
+    expect_status(&r, 200);
+    assert_int_equal(audit_entries(person) - audited, by_list);
+    json_t *listed = NULL;
+    json_t *items = json_object_get(list.json, "services");
+    for (size_t i = 0; i < json_array_size(items); i++)
+        if (json_integer_value(json_object_get(json_array_get(items, i), "id")) == sid)
+            listed = json_array_get(items, i);
+    assert_non_null(listed);
+    if (!json_equal(r.json, listed))
+        fail_msg("GET one service answered %s, the list has it as %s", r.body, list.body);
+    assert_non_null(header(&r, "ETag", v, sizeof(v)));
+    assert_string_equal(v, "\"1\"");
+    reply_free(&r);
+    reply_free(&list);
+
+    /* Its ETag is what a correction's If-Match takes, and moves with it. */
+    PATCH_IF(&r, path, "{\"end_date\":\"2026-11-02\"}", "\"1\"");
+    expect_status(&r, 200);
+    reply_free(&r);
+    GET(&r, path);
+    expect_status(&r, 200);
+    assert_non_null(header(&r, "ETag", v, sizeof(v)));
+    assert_string_equal(v, "\"2\"");
+    assert_string_equal(member_text(r.json, "end_date"), "2026-11-02");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 2);
+    reply_free(&r);
+
+    /* HEAD answers as GET does, without the body. */
+    send_request(&r, NULL, "HEAD", path, NULL, S.bearer, NULL);
+    expect_status(&r, 200);
+    assert_non_null(header(&r, "ETag", v, sizeof(v)));
+    reply_free(&r);
+
+    /* Another person's service, one that does not exist, a person who does not exist: 404. */
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/services/%lld", (long long)person,
+             (long long)others);
+    GET(&r, path);
+    expect_error(&r, 404, "not_found");
+    assert_null(header(&r, "ETag", v, sizeof(v)));
+    reply_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/services/99999999", (long long)person);
+    GET(&r, path);
+    expect_error(&r, 404, "not_found");
+    reply_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/people/99999999/services/%lld", (long long)sid);
+    GET(&r, path);
+    expect_error(&r, 404, "not_found");
+    reply_free(&r);
+    /* A query parameter it does not take is named. */
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/services/%lld?limit=1", (long long)person,
+             (long long)sid);
+    GET(&r, path);
+    expect_error(&r, 400, "validation_failed");
+    expect_field(&r, "limit");
+    reply_free(&r);
+}
+
+/* A partner whose agency holds the person's consent for case notes (not plans) records a
+ * service: the answer withholds, as GET .../alerts does for them, what they may not see. */
+static void
+test_change_answer_withholds(void **state)
+{
+    struct reply r, alerts;
+    char path[128], body[256];
+
+    (void)state;
+    int64_t person = register_person("Wanda", "Withheld", "1986-06-06");
+    enroll(person, "ADULT", "2026-09-01");
+    int64_t sid = serve(person, "ADULT", "CASE_MANAGEMENT", "2026-09-02", NULL);
+    char sql[160];
+    snprintf(sql, sizeof(sql), "SELECT id FROM agencies WHERE code = '%s'", PARTNER_AGENCY);
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/consents", (long long)person);
+    snprintf(body, sizeof(body),
+             "{\"agency_id\":%lld,\"purposes\":[\"case_notes\"],\"from\":\"" TODAY
+             "\",\"until\":\"2027-06-01\"}",
+             db_count(sql));
+    POST(&r, path, body);
+    expect_status(&r, 201);
+    reply_free(&r);
+
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/alerts", (long long)person);
+    send_request(&alerts, NULL, "GET", path, NULL, partner_bearer, NULL);
+    expect_status(&alerts, 200);
+    json_t *withheld = json_object_get(alerts.json, "withheld");
+    assert_true(json_array_size(withheld) > 0);
+    assert_non_null(strstr(alerts.body, "\"plans\""));
+
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/services", (long long)person);
+    send_request(&r, NULL, "POST", path,
+                 "{\"program\":\"ADULT\",\"code\":\"CAREER_COUNSELING\","
+                 "\"start_date\":\"2026-11-02\",\"end_date\":\"2026-11-02\"}",
+                 partner_bearer, NULL);
+    expect_status(&r, 201);
+    expect_change_answer(&r, "service");
+    if (!json_equal(json_object_get(r.json, "withheld"), withheld))
+        fail_msg("the change withholds %s, GET .../alerts %s", r.body, alerts.body);
+    reply_free(&r);
+
+    snprintf(path, sizeof(path), "/api/v1/people/%lld/services/%lld", (long long)person,
+             (long long)sid);
+    send_request(&r, NULL, "PATCH", path, "{\"end_date\":\"2026-11-03\"}", partner_bearer,
+                 "If-Match: \"1\"", NULL);
+    expect_status(&r, 200);
+    expect_change_answer(&r, "service");
+    assert_true(json_equal(json_object_get(r.json, "withheld"), withheld));
+    reply_free(&r);
+    reply_free(&alerts);
+
+    /* The serving agency's case manager is shown everything: nothing withheld. */
+    send_request(&r, NULL, "PATCH", path, "{\"end_date\":\"2026-11-04\"}", S.bearer,
+                 "If-Match: \"2\"", NULL);
+    expect_status(&r, 200);
+    expect_change_answer(&r, "service");
+    assert_int_equal(json_array_size(json_object_get(r.json, "withheld")), 0);
+    reply_free(&r);
+}
+
 static void
 test_enrollment_correction(void **state)
 {
@@ -1250,10 +1467,9 @@ test_enrollment_correction(void **state)
     expect_status(&r, 200);
     assert_non_null(header(&r, "ETag", v, sizeof(v)));
     assert_string_equal(v, "\"2\"");
-    json_t *enrollment = json_object_get(r.json, "enrollment");
+    json_t *enrollment = expect_change_answer(&r, "enrollment");
     assert_string_equal(member_text(enrollment, "eligibility_date"), "2026-09-01");
     assert_int_equal(json_integer_value(json_object_get(enrollment, "version")), 2);
-    assert_true(json_is_object(json_object_get(r.json, "exit")));
     reply_free(&r);
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM audit_log WHERE action = 'enrollment.correct' AND "
@@ -1304,6 +1520,8 @@ main(void)
         cmocka_unit_test(test_concurrent_services),
         cmocka_unit_test(test_service_correction),
         cmocka_unit_test(test_enrollment_correction),
+        cmocka_unit_test(test_service_get),
+        cmocka_unit_test(test_change_answer_withholds),
         cmocka_unit_test(test_sigterm_exits_zero),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "core/mem.h"
 
@@ -757,6 +758,87 @@ test_twenty_thousand_lines(void **state)
     run_cleanup(&big);
 }
 
+/* --verify with several connections side by side: the same answer as one, every person counted
+ * once, and a tampered clock found wherever it falls in the division of the ids. */
+static void
+test_verify_threads(void **state)
+{
+    (void)state;
+    char *db = temp_path();
+    char *people = NULL;
+    struct run r;
+    sqlite3 *conn = NULL;
+
+    unlink(db);
+    const char *demo[] = {"demo", "--db", db, "--people", "3000", "--as-of", "2026-11-23", NULL};
+    run_braid(&r, NULL, demo);
+    assert_int_equal(r.status, 0);
+    run_cleanup(&r);
+
+    static const char *const threads[] = {"1", "3", "16"};
+    for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+        const char *verify[] = {"exits", "--db", db, "--verify", "--threads", threads[i], NULL};
+        run_braid(&r, NULL, verify);
+        assert_int_equal(r.status, 0);
+        assert_string_equal(r.out, "3000 people verified, 0 mismatched\n");
+        run_cleanup(&r);
+    }
+
+    /* Move the soft-exit day of the first, a middle and the last person's clocks. */
+    assert_int_equal(sqlite3_open(db, &conn), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(conn,
+                     "UPDATE exit_clocks SET soft_exit_date = '2030-01-01' WHERE person_id IN "
+                     "((SELECT min(person_id) FROM exit_clocks), "
+                     "(SELECT person_id FROM exit_clocks ORDER BY person_id LIMIT 1 OFFSET 1500), "
+                     "(SELECT max(person_id) FROM exit_clocks))",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal(sqlite3_prepare_v2(conn,
+                                        "SELECT group_concat(person_id, ' ') FROM (SELECT DISTINCT "
+                                        "person_id FROM exit_clocks WHERE soft_exit_date = "
+                                        "'2030-01-01' ORDER BY person_id)",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    people = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    sqlite3_close(conn);
+
+    for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+        const char *verify[] = {"exits", "--db", db, "--verify", "--threads", threads[i], NULL};
+        run_braid(&r, NULL, verify);
+        assert_int_equal(r.status, 1);
+        assert_non_null(strstr(r.out, "3000 people verified, 3 mismatched\n"));
+        char line[64];
+        char *save = NULL, *copy = xstrdup(people);
+        int found = 0;
+        for (char *id = strtok_r(copy, " ", &save); id != NULL; id = strtok_r(NULL, " ", &save)) {
+            snprintf(line, sizeof(line), "person %s: stored: ", id);
+            assert_non_null(strstr(r.out, line));
+            found++;
+        }
+        assert_int_equal(found, 3);
+        free(copy);
+        run_cleanup(&r);
+    }
+
+    const char *zero[] = {"exits", "--db", db, "--verify", "--threads", "0", NULL};
+    assert_usage_error(zero, "--threads must be a whole number from 1 to 16");
+    const char *not_verify[] = {"exits", "--db", db, "--as-of", "2026-11-23", "--threads", "2",
+                                NULL};
+    assert_usage_error(not_verify, "--threads applies to --verify only");
+    free(people);
+    char side[4200];
+    static const char *const suffixes[] = {"", "-wal", "-shm", ".key"};
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        snprintf(side, sizeof(side), "%s%s", db, suffixes[i]);
+        unlink(side);
+    }
+    free(db);
+}
+
 static int
 check_binary(void **state)
 {
@@ -784,6 +866,7 @@ main(void)
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_help_and_version),
         cmocka_unit_test(test_twenty_thousand_lines),
+        cmocka_unit_test(test_verify_threads),
     };
     return cmocka_run_group_tests(tests, check_binary, NULL);
 }

@@ -289,9 +289,11 @@ test_caseload_ranks_and_pages(void **state)
     assert_int_equal(c.alerts.items[c.people[1].first_alert].count, 8);
     assert_int_equal(c.alerts.n, c.people[0].n_alerts + c.people[1].n_alerts);
 
-    /* A page in the middle, reusing the struct. */
+    /* A case manager's caseload is the people they serve in person: Ben, only registered, is
+     * the agency's (the supervisor's) but not yet cm_a's.  A page in the middle, reusing the
+     * struct. */
     assert_int_equal(app_caseload(&f->app, &f->cm_a, D(TODAY), 1, 1, &c, &f->err), 0);
-    assert_int_equal(c.total, 3);
+    assert_int_equal(c.total, 2);
     assert_int_equal(c.n_people, 1);
     assert_int_equal(c.people[0].person_id, f->ana);
     assert_int_equal(c.people[0].first_alert, 0);
@@ -302,8 +304,100 @@ test_caseload_ranks_and_pages(void **state)
 
     assert_int_equal(app_caseload(&f->app, &f->cm_a, D(TODAY), 10, 7, &c, &f->err), 0);
     assert_int_equal(c.n_people, 0);
-    assert_int_equal(c.total, 3);
+    assert_int_equal(c.total, 2);
     app_caseload_cleanup(&c);
+}
+
+/* A case manager's caseload is the people they serve in person — a service, an enrollment or a
+ * contact of theirs (the staff indexes) — not everyone the agency serves; when it fits on one
+ * page, everyone on it is listed in rank order (and read as listed, audited). */
+static void
+test_caseload_is_the_case_managers_own(void **state)
+{
+    struct fixture *f = *state;
+    struct caseload c;
+
+    memset(&c, 0, sizeof(c));
+    struct actor cm2 = add_user(f, "cm2@ajc.gov", "case_manager", "AJC", f->agency_a);
+    br_error_clear(&f->err);
+    assert_int_equal(app_caseload(&f->app, &cm2, D(TODAY), 10, 0, &c, &f->err), 0);
+    assert_int_equal(c.total, 0);
+    assert_int_equal(c.n_people, 0);
+
+    /* cm2 records a contact with Ben: Ben is on cm2's caseload, and only Ben. */
+    struct contact contact = {.person_id = f->ben, .staff_id = cm2.user_id,
+                              .contacted_on = D("2026-11-20"), .method = CONTACT_PHONE,
+                              .responded = true};
+    assert_int_equal(app_record_contact(&f->app, &cm2, &contact, &f->err), 0);
+    assert_int_equal(app_caseload(&f->app, &cm2, D(TODAY), 10, 0, &c, &f->err), 0);
+    assert_int_equal(c.total, 1);
+    assert_int_equal(c.people[0].person_id, f->ben);
+
+    /* cm_a's: Carl (4 days left) before Ana (8 days left), on one page. */
+    int64_t carl = register_as(f, &f->cm_a, "Carl", "Gamma");
+    enroll(f, carl, "WP", "2026-08-03");
+    serve(f, carl, "WP", "STAFF_JOB_SEARCH", "2026-08-28");
+    assert_int_equal(app_caseload(&f->app, &f->cm_a, D(TODAY), 10, 0, &c, &f->err), 0);
+    assert_int_equal(c.total, 2);
+    assert_int_equal(c.n_people, 2);
+    assert_int_equal(c.people[0].person_id, carl);
+    assert_int_equal(c.people[1].person_id, f->ana);
+    assert_string_equal(c.people[0].last_name, "Gamma");
+    assert_int_equal(c.alerts.items[c.people[0].first_alert].kind, ALERT_EXIT_COUNTDOWN);
+    assert_int_equal(c.alerts.items[c.people[0].first_alert].count, 4);
+    assert_int_equal(c.alerts.items[c.people[1].first_alert].count, 8);
+    assert_int_equal(audited(f, "disclosure.allow", &f->cm_a, carl, "case_notes"), 1);
+    assert_int_equal(audited(f, "disclosure.allow", &f->cm_a, f->ben, "case_notes"), 0);
+    /* Past the end: nobody listed, nobody read. */
+    assert_int_equal(app_caseload(&f->app, &f->cm_a, D(TODAY), 10, 2, &c, &f->err), 0);
+    assert_int_equal(c.n_people, 0);
+    assert_int_equal(c.total, 2);
+    assert_int_equal(audited(f, "disclosure.allow", &f->cm_a, carl, "case_notes"), 1);
+    app_caseload_cleanup(&c);
+}
+
+/* Paged one at a time — ranked from the stored clocks while the page lies among the exit
+ * countdowns, by evaluating everyone past them, or when a clock no longer holds for the day —
+ * the caseload is in the same order as on one page, where everyone is evaluated. */
+static void
+test_caseload_pages_agree(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const days[] = {"2026-10-15", TODAY, "2026-11-26", "2026-11-28",
+                                       "2026-12-02"};
+    struct caseload whole, one;
+
+    memset(&whole, 0, sizeof(whole));
+    memset(&one, 0, sizeof(one));
+    int64_t carl = register_as(f, &f->cm_a, "Carl", "Gamma");
+    enroll(f, carl, "WP", "2026-08-03");
+    serve(f, carl, "WP", "STAFF_JOB_SEARCH", "2026-08-28");
+    int64_t dora = register_as(f, &f->cm_a, "Dora", "Delta");
+    enroll(f, dora, "WP", "2026-08-03");
+    serve(f, dora, "WP", "STAFF_JOB_SEARCH", "2026-09-15");
+    for (size_t d = 0; d < sizeof(days) / sizeof(days[0]); d++) {
+        br_error_clear(&f->err);
+        assert_int_equal(app_caseload(&f->app, &f->sup_a, D(days[d]), 10, 0, &whole, &f->err), 0);
+        assert_int_equal(whole.total, 4);
+        assert_int_equal(whole.n_people, 4);
+        for (int64_t k = 0; k < 4; k++) {
+            assert_int_equal(app_caseload(&f->app, &f->sup_a, D(days[d]), 1, k, &one, &f->err), 0);
+            assert_int_equal(one.n_people, 1);
+            if (one.people[0].person_id != whole.people[k].person_id)
+                fail_msg("as of %s, place %lld: person %lld paged, %lld on one page", days[d],
+                         (long long)k, (long long)one.people[0].person_id,
+                         (long long)whole.people[k].person_id);
+            assert_int_equal(one.people[0].n_alerts, whole.people[k].n_alerts);
+        }
+    }
+    /* As of today: Carl (4 days), Ana (8), Dora (22), then Ben. */
+    assert_int_equal(app_caseload(&f->app, &f->sup_a, D(TODAY), 10, 0, &whole, &f->err), 0);
+    assert_int_equal(whole.people[0].person_id, carl);
+    assert_int_equal(whole.people[1].person_id, f->ana);
+    assert_int_equal(whole.people[2].person_id, dora);
+    assert_int_equal(whole.people[3].person_id, f->ben);
+    app_caseload_cleanup(&whole);
+    app_caseload_cleanup(&one);
 }
 
 static void
@@ -351,6 +445,8 @@ main(void)
         T(test_plan_review_from_the_stored_plan),
         T(test_unknown_person_and_bad_date),
         T(test_caseload_ranks_and_pages),
+        T(test_caseload_is_the_case_managers_own),
+        T(test_caseload_pages_agree),
         T(test_caseload_only_for_an_agencys_staff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

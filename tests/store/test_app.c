@@ -349,7 +349,7 @@ test_verify_finds_a_tampered_clock(void **state)
     assert_int_equal(serve(f, person, "WP", "STAFF_JOB_SEARCH", "2026-01-06", "2026-01-06", &err),
                      0);
     br_error_clear(&err);
-    assert_int_equal(app_exits_verify(&f->app, &report, NULL, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(app_exits_verify(&f->app, 1, &report, NULL, NULL, NULL, NULL, &err), 0);
     assert_int_equal(report.examined, 1);
     assert_int_equal(report.mismatched, 0);
 
@@ -360,7 +360,7 @@ test_verify_finds_a_tampered_clock(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    assert_int_equal(app_exits_verify(&f->app, &report, NULL, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(app_exits_verify(&f->app, 1, &report, NULL, NULL, NULL, NULL, &err), 0);
     assert_int_equal(report.mismatched, 1);
 }
 

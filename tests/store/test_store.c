@@ -278,6 +278,7 @@ assert_exit_equal(const struct recorded_exit *a, const struct recorded_exit *b)
     assert_int_equal(a->exit_on, b->exit_on);
     assert_int_equal(a->determined_on, b->determined_on);
     assert_int_equal(a->run_id, b->run_id);
+    assert_string_equal(a->reason, b->reason);
 }
 
 static void
@@ -484,7 +485,10 @@ test_catalog_save_keeps_programs_in_use(void **state)
         if ((int)i != wp)
             copy[m++] = f->catalog.programs[i];
     }
-    struct catalog smaller = {copy, m, f->catalog.services, f->catalog.n_services};
+    struct catalog smaller = {.programs = copy,
+                              .n_programs = m,
+                              .services = f->catalog.services,
+                              .n_services = f->catalog.n_services};
     assert_int_equal(f->st->ops->catalog_save(f->st, &smaller, &f->policy, &f->err), 0);
     assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM programs"), (int64_t)m);
     free(copy);
@@ -1115,8 +1119,8 @@ test_exit_runs_and_recorded_exits(void **state)
 
     assert_int_equal(f->st->ops->exit_run_begin(f->st, D("2026-11-23"), &run, &f->err), 0);
     assert_true(run > 0);
-    struct recorded_exit e = {person,          program(f, "ADULT"), 1,  D("2026-01-10"),
-                              D("2026-05-01"), D("2026-11-23"),     run};
+    struct recorded_exit e = {person,          program(f, "ADULT"), 1,   D("2026-01-10"),
+                              D("2026-05-01"), D("2026-11-23"),     run, ""};
     assert_int_equal(f->st->ops->exit_put(f->st, &e, &inserted, &f->err), 0);
     assert_true(inserted);
     /* Again, even from a later run: the same exit is left alone. */
@@ -1131,8 +1135,11 @@ test_exit_runs_and_recorded_exits(void **state)
     assert_int_equal(f->st->ops->exit_put(f->st, &different, &inserted, &f->err), BR_ECONFLICT);
     assert_false(inserted);
 
+    /* A manual exit (no run) keeps its reason. */
     struct recorded_exit wp = e;
     wp.program = program(f, "WP");
+    wp.run_id = 0;
+    snprintf(wp.reason, sizeof(wp.reason), "NO_CONTACT");
     assert_int_equal(f->st->ops->exit_put(f->st, &wp, &inserted, &f->err), 0);
     assert_int_equal(f->st->ops->exits_get(f->st, person, got, 4, &n, &f->err), 0);
     assert_int_equal(n, 2);
@@ -1160,6 +1167,8 @@ test_exit_runs_and_recorded_exits(void **state)
 
 /* ---- the scan ------------------------------------------------------------------------------ */
 
+static const struct store_scan with_facts = {.parts = STORE_SCAN_FACTS};
+
 struct scan_seen {
     const struct fixture *f;
     size_t people;
@@ -1172,10 +1181,12 @@ struct scan_seen {
 };
 
 static int
-scan_check(void *ctx, const struct stored_person *person, const struct person_record *record)
+scan_check(void *ctx, const struct stored_person *person, const struct person_record *record,
+           const struct stored_exit_state *exit_state)
 {
     struct scan_seen *seen = ctx;
 
+    assert_null(exit_state); /* not asked for */
     assert_true(person->id > seen->last_id);
     seen->last_id = person->id;
     if (seen->people < 3) {
@@ -1208,9 +1219,12 @@ test_people_scan_small(void **state)
     struct fixture *f = *state;
     struct scan_seen seen;
 
-    /* No people: the callback is never called. */
+    /* No people: the callback is never called, and the id bounds are 0. */
+    int64_t none_first = -1, none_last = -1;
+    assert_int_equal(f->st->ops->people_id_bounds(f->st, &none_first, &none_last, &f->err), 0);
+    assert_int_equal(none_first + none_last, 0);
     memset(&seen, 0, sizeof(seen));
-    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, scan_check, &seen, &f->err), 0);
+    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, &with_facts, scan_check, &seen, &f->err), 0);
     assert_int_equal(seen.people, 0);
 
     /* One with services, one with nothing, one with gaps (and a service before the gap). */
@@ -1227,7 +1241,7 @@ test_people_scan_small(void **state)
 
     memset(&seen, 0, sizeof(seen));
     seen.f = f;
-    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, scan_check, &seen, &f->err), 0);
+    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, &with_facts, scan_check, &seen, &f->err), 0);
     assert_int_equal(seen.people, 3);
     assert_int_equal(seen.ids[0], a);
     assert_int_equal(seen.enrollments[0], 1);
@@ -1242,10 +1256,33 @@ test_people_scan_small(void **state)
     assert_int_equal(seen.gaps[2], 2);
     assert_int_equal(seen.first_service_id[2], c1);
 
+    /* A range of ids: only those people, each with their own rows (the children's cursors start
+     * at the range too); the bounds of the ids divide a scan. */
+    int64_t first = 0, last = 0;
+    assert_int_equal(f->st->ops->people_id_bounds(f->st, &first, &last, &f->err), 0);
+    assert_int_equal(first, a);
+    assert_int_equal(last, c);
+    struct store_scan from_b = {.parts = STORE_SCAN_FACTS, .first_id = b, .last_id = 0};
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, &from_b, scan_check, &seen,
+                                             &f->err),
+                     0);
+    assert_int_equal(seen.people, 2);
+    assert_int_equal(seen.ids[0], b);
+    assert_int_equal(seen.ids[1], c);
+    assert_int_equal(seen.gaps[1], 2);
+    struct store_scan only_a = {.parts = STORE_SCAN_FACTS, .first_id = a, .last_id = a};
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, &only_a, scan_check, &seen,
+                                             &f->err),
+                     0);
+    assert_int_equal(seen.people, 1);
+    assert_int_equal(seen.services[0], 2);
+
     /* The callback can stop the scan, and its value comes back. */
     memset(&seen, 0, sizeof(seen));
     seen.stop_at = 2;
-    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, scan_check, &seen, &f->err), 5);
+    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, &with_facts, scan_check, &seen, &f->err), 5);
     assert_int_equal(seen.people, 2);
 }
 
@@ -1257,9 +1294,12 @@ struct scan_reentry {
 /* What the nightly verify and apply do from inside a scan: read more, and write in a
  * transaction of their own. */
 static int
-scan_and_write(void *ctx, const struct stored_person *person, const struct person_record *record)
+scan_and_write(void *ctx, const struct stored_person *person, const struct person_record *record,
+               const struct stored_exit_state *exit_state)
 {
     struct scan_reentry *r = ctx;
+
+    assert_null(exit_state);
     struct fixture *f = r->f;
     struct person_record again;
     struct stored_person got;
@@ -1295,7 +1335,7 @@ test_people_scan_callback_may_use_the_store(void **state)
         if (i % 2 == 0)
             add_service(f, id, "WP", "STAFF_JOB_SEARCH", "2026-01-10", "2026-01-10");
     }
-    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, scan_and_write, &r, &f->err), 0);
+    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, &(struct store_scan){0}, scan_and_write, &r, &f->err), 0);
     assert_int_equal(r.people, 5);
     assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM exit_clocks"), 5);
 }
@@ -1338,19 +1378,113 @@ test_people_scan_many(void **state)
     memset(&seen, 0, sizeof(seen));
     seen.f = f;
     seen.many = true;
-    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, scan_check, &seen, &f->err), 0);
+    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, &with_facts, scan_check, &seen, &f->err), 0);
     assert_int_equal(seen.people, SCAN_MANY);
 
     /* Memory independent of the number of people: the four cursors walk indexes in person_id
      * order, and none of them sorts (a sort would gather a whole table first). */
-    static const char *const scans[] = {"FROM people ORDER BY", "FROM enrollments ORDER BY",
-                                        "FROM services ORDER BY", "FROM planned_gaps ORDER BY"};
+    static const char *const scans[] = {
+        "FROM people WHERE id BETWEEN", "FROM enrollments WHERE person_id BETWEEN",
+        "FROM services WHERE person_id BETWEEN", "FROM planned_gaps WHERE person_id BETWEEN"};
+    /* (The clocks and exits cursors are checked in test_people_scan_exit_state.) */
     char plan[512];
     for (size_t i = 0; i < sizeof(scans) / sizeof(scans[0]); i++) {
         store_plan(f, scans[i], plan, sizeof(plan));
         assert_null(strstr(plan, "TEMP B-TREE"));
         if (i > 0)
             assert_non_null(strstr(plan, "_person"));
+    }
+}
+
+/* STORE_SCAN_EXIT_STATE: each person's stored clocks and recorded exits, streamed, equal what
+ * the point reads (clocks_get, exits_get) return, in their order; without STORE_SCAN_FACTS the
+ * facts are not read but the external id is. */
+struct exit_state_seen {
+    struct fixture *f;
+    size_t people, clocks, exits;
+};
+
+static int
+scan_exit_state_check(void *ctx, const struct stored_person *person,
+                      const struct person_record *record, const struct stored_exit_state *state)
+{
+    struct exit_state_seen *seen = ctx;
+    struct fixture *f = seen->f;
+    struct stored_clock clocks[8];
+    struct recorded_exit exits[8];
+    size_t n_clocks = 0, n_exits = 0;
+
+    (void)record;
+    assert_non_null(state);
+    assert_string_equal(person->facts.first_name, "");
+    assert_int_equal(person->external_id[0], 'X');
+    assert_int_equal(f->st->ops->clocks_get(f->st, person->id, clocks, 8, &n_clocks, &f->err), 0);
+    assert_int_equal(f->st->ops->exits_get(f->st, person->id, exits, 8, &n_exits, &f->err), 0);
+    assert_int_equal(state->n_clocks, n_clocks);
+    assert_int_equal(state->n_exits, n_exits);
+    for (size_t i = 0; i < n_clocks; i++)
+        assert_memory_equal(&state->clocks[i], &clocks[i], sizeof(clocks[i]));
+    for (size_t i = 0; i < n_exits; i++)
+        assert_exit_equal(&state->exits[i], &exits[i]);
+    seen->people++;
+    seen->clocks += n_clocks;
+    seen->exits += n_exits;
+    return 0;
+}
+
+static void
+test_people_scan_exit_state(void **state)
+{
+    struct fixture *f = *state;
+    int64_t run = 0;
+    bool inserted = false;
+    char external[16];
+
+    assert_int_equal(f->st->ops->exit_run_begin(f->st, D("2026-11-23"), &run, &f->err), 0);
+    for (int i = 0; i < 6; i++) {
+        struct stored_person p = make_person("Ann", "Lee", NULL);
+        snprintf(external, sizeof(external), "X%d", i);
+        strcpy(p.external_id, external);
+        assert_int_equal(f->st->ops->person_insert(f->st, &p, &f->err), 0);
+        /* Clocks keyed so that the table's order (by group key text: "AEL" < "COMMON" < "YOUTH")
+         * differs from clocks_get's (the common group first, then catalog positions). */
+        struct stored_clock c[3] = {
+            {EXIT_GROUP_COMMON, 1, EXIT_STATUS_ACTIVE, D("2026-01-10"), D("2026-04-11"),
+             EXIT_HOLD_NONE, D("2026-04-11"), D("2026-01-10")},
+            {program(f, "YOUTH"), 2, EXIT_STATUS_EXITED, D("2026-02-10"), D("2026-05-12"),
+             EXIT_HOLD_NONE, DATE_NONE, D("2026-11-23")},
+            {program(f, "AEL"), 1, EXIT_STATUS_ACTIVE, D("2026-03-10"), D("2026-06-09"),
+             EXIT_HOLD_OPEN_SERVICE, D("2026-06-09"), D("2026-11-23")},
+        };
+        size_t n = (size_t)(i % 4); /* 0 to 3 clocks */
+        if (n > 0)
+            assert_int_equal(f->st->ops->clocks_put(f->st, p.id, c, n, &f->err), 0);
+        /* Exits in two programs and periods, inserted out of order. */
+        for (int k = i % 3; k > 0; k--) {
+            struct recorded_exit e = {p.id,          program(f, k == 1 ? "WP" : "ADULT"),
+                                      k,             D("2025-01-10"),
+                                      D("2025-05-01"), D("2026-11-23"),
+                                      run,           ""};
+            assert_int_equal(f->st->ops->exit_put(f->st, &e, &inserted, &f->err), 0);
+            e.period = k + 2;
+            assert_int_equal(f->st->ops->exit_put(f->st, &e, &inserted, &f->err), 0);
+        }
+    }
+    struct exit_state_seen seen = {f, 0, 0, 0};
+    struct store_scan scan = {.parts = STORE_SCAN_EXIT_STATE};
+    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, &scan, scan_exit_state_check,
+                                             &seen, &f->err),
+                     0);
+    assert_int_equal(seen.people, 6);
+    assert_int_equal(seen.clocks, 0 + 1 + 2 + 3 + 0 + 1);
+    assert_int_equal(seen.exits, 2 * (0 + 1 + 2 + 0 + 1 + 2));
+
+    /* Both cursors walk the primary keys in person_id order: no sort of the whole table. */
+    static const char *const scans[] = {"ORDER BY c.person_id", "ORDER BY e.person_id"};
+    char plan[512];
+    for (size_t i = 0; i < sizeof(scans) / sizeof(scans[0]); i++) {
+        store_plan(f, scans[i], plan, sizeof(plan));
+        assert_null(strstr(plan, "TEMP B-TREE"));
     }
 }
 
@@ -1372,7 +1506,7 @@ test_malformed_rows_are_errors(void **state)
                      SQLITE_OK);
     assert_int_equal(f->st->ops->person_get(f->st, person, &got, &f->err), BR_EIO);
     memset(&seen, 0, sizeof(seen));
-    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, scan_check, &seen, &f->err),
+    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, &with_facts, scan_check, &seen, &f->err),
                      BR_EIO);
     assert_int_equal(seen.people, 0);
     assert_int_equal(
@@ -1568,8 +1702,8 @@ test_restore(void **state)
     st->ops->close(st);
 }
 
-/* A database made by a braid of schema version 1 (before the HTTP API) is brought to version 2
- * by migrate: its rows are kept, and the idempotency keys and search indexes appear. */
+/* A database made by a braid of schema version 1 (before the HTTP API) is brought to the current
+ * version by migrate: its rows are kept, and the idempotency keys and search indexes appear. */
 static void
 test_migrate_version_1_to_2(void **state)
 {
@@ -1596,8 +1730,9 @@ test_migrate_version_1_to_2(void **state)
 
     assert_int_equal(f->st->ops->migrate(f->st, &f->err), 0);
     assert_int_equal(f->st->ops->schema_version(f->st, &version, &f->err), 0);
-    assert_int_equal(version, 2);
-    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM schema_migrations"), 2);
+    assert_int_equal(version, STORE_SCHEMA_VERSION);
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM schema_migrations"),
+                     STORE_SCHEMA_VERSION);
     assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM sqlite_master WHERE name IN "
                                          "('idempotency_keys', 'people_name_nocase', "
                                          "'people_birth', 'identities_last4')"),
@@ -1606,7 +1741,8 @@ test_migrate_version_1_to_2(void **state)
                      1);
     /* Migrating again changes nothing. */
     assert_int_equal(f->st->ops->migrate(f->st, &f->err), 0);
-    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM schema_migrations"), 2);
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM schema_migrations"),
+                     STORE_SCHEMA_VERSION);
 }
 
 int
@@ -1643,6 +1779,7 @@ main(void)
         T(test_people_scan_small),
         T(test_people_scan_many),
         T(test_people_scan_callback_may_use_the_store),
+        T(test_people_scan_exit_state),
         T(test_malformed_rows_are_errors),
         T(test_users_and_tokens),
         T(test_backup),

@@ -371,9 +371,10 @@ test_idempotency_keys(void **state)
                      0);
     assert_true(reserved);
 
-    /* Completed, it replays; a release no longer removes it. */
-    assert_int_equal(
-        f->st->ops->idempotency_complete(f->st, f->user_id, "k1", 201, "{\"id\":1}", &f->err), 0);
+    /* Completed, it replays with its headers; a release no longer removes it. */
+    struct stored_idempotency first = {
+        .status = 201, .body = "{\"id\":1}", .location = "/api/v1/people/1", .etag = "\"1\""};
+    assert_int_equal(f->st->ops->idempotency_complete(f->st, f->user_id, "k1", &first, &f->err), 0);
     assert_int_equal(f->st->ops->idempotency_release(f->st, f->user_id, "k1", &f->err), 0);
     assert_int_equal(f->st->ops->idempotency_reserve(f->st, f->user_id, "k1", print, &reserved,
                                                      &existing, &f->err),
@@ -381,6 +382,8 @@ test_idempotency_keys(void **state)
     assert_false(reserved);
     assert_int_equal(existing.status, 201);
     assert_string_equal(existing.body, "{\"id\":1}");
+    assert_string_equal(existing.location, "/api/v1/people/1");
+    assert_string_equal(existing.etag, "\"1\"");
     free(existing.body);
 
     /* A released key may be used again. */
@@ -389,9 +392,19 @@ test_idempotency_keys(void **state)
                                                      &existing, &f->err),
                      0);
     assert_true(reserved);
-    assert_int_equal(
-        f->st->ops->idempotency_complete(f->st, f->user_id, "nope", 201, "{}", &f->err),
-        BR_ENOTFOUND);
+    /* A response without headers replays without them. */
+    struct stored_idempotency bare = {.status = 201, .body = "{}"};
+    assert_int_equal(f->st->ops->idempotency_complete(f->st, other_user, "k1", &bare, &f->err), 0);
+    assert_int_equal(f->st->ops->idempotency_reserve(f->st, other_user, "k1", print, &reserved,
+                                                     &existing, &f->err),
+                     0);
+    assert_false(reserved);
+    assert_string_equal(existing.body, "{}");
+    assert_string_equal(existing.location, "");
+    assert_string_equal(existing.etag, "");
+    free(existing.body);
+    assert_int_equal(f->st->ops->idempotency_complete(f->st, f->user_id, "nope", &bare, &f->err),
+                     BR_ENOTFOUND);
 
     /* Pruning forgets keys created before a time. */
     assert_int_equal(f->st->ops->idempotency_prune(f->st, 0, &f->err), 0);

@@ -306,6 +306,44 @@ test_lookup(void **state)
     assert_int_equal(catalog_service_index(&catalog, "OJT"), CATALOG_NOT_FOUND);
 }
 
+/* The hash index finds exactly what the linear scan finds, for every code and for near misses;
+ * a catalog it cannot index (a repeated code) is still searched, linearly. */
+static void
+test_lookup_index_agrees_with_scan(void **state)
+{
+    (void)state;
+    struct catalog catalog;
+    struct policy policy;
+    char near[CATALOG_CODE_SIZE + 1];
+    load_default(&catalog, &policy);
+    assert_true(catalog.indexed);
+
+    struct catalog scan = catalog;
+    scan.indexed = false;
+    for (size_t i = 0; i < catalog.n_programs; i++) {
+        const char *code = catalog.programs[i].code;
+        assert_int_equal(catalog_program_index(&catalog, code), (int)i);
+        assert_int_equal(catalog_program_index(&scan, code), (int)i);
+        snprintf(near, sizeof(near), "%sX", code);
+        assert_int_equal(catalog_program_index(&catalog, near), CATALOG_NOT_FOUND);
+    }
+    for (size_t i = 0; i < catalog.n_services; i++) {
+        const char *code = catalog.services[i].code;
+        assert_int_equal(catalog_service_index(&catalog, code), (int)i);
+        assert_int_equal(catalog_service_index(&scan, code), (int)i);
+        snprintf(near, sizeof(near), "%.*s", (int)strlen(code) - 1, code);
+        assert_int_equal(catalog_service_index(&catalog, near), CATALOG_NOT_FOUND);
+    }
+
+    /* A repeated code leaves the catalog unindexed; the first of the two is found. */
+    strcpy(catalog.services[1].code, catalog.services[0].code);
+    catalog_index_codes(&catalog);
+    assert_false(catalog.indexed);
+    assert_int_equal(catalog_service_index(&catalog, catalog.services[0].code), 0);
+    assert_int_equal(catalog_program_index(&catalog, "WP"), 0);
+    catalog_cleanup(&catalog);
+}
+
 static void
 test_names(void **state)
 {
@@ -849,6 +887,7 @@ main(void)
         cmocka_unit_test(test_default_services),
         cmocka_unit_test(test_default_policy),
         cmocka_unit_test(test_lookup),
+        cmocka_unit_test(test_lookup_index_agrees_with_scan),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_not_json),

@@ -128,6 +128,7 @@ assert_people_equal(const struct demo_person *a, const struct demo_person *b)
         assert_int_equal(sa->start_on, sb->start_on);
         assert_int_equal(sa->end_on, sb->end_on);
         assert_int_equal(sa->projected_end_on, sb->projected_end_on);
+        assert_int_equal(a->service_staff[i], b->service_staff[i]);
     }
     assert_int_equal(ra->n_gaps, rb->n_gaps);
     for (size_t i = 0; i < ra->n_gaps; i++) {
@@ -174,6 +175,40 @@ test_same_seed_same_people(void **state)
         assert_people_equal(demo_make_person(g1, i), demo_make_person(g2, i));
     demo_free(g1);
     demo_free(g2);
+}
+
+/* Every service is by a staff member of its program's office, and a person's services, notes
+ * and contacts in one program are by the same case manager (their caseload, demo_load.h). */
+static void
+test_services_have_staff(void **state)
+{
+    struct fixture *f = *state;
+    struct demo *g = demo_for(f, 42);
+    long by_staff_two_of_wp = 0;
+    int wp = program(f, "WP");
+
+    for (long i = 0; i < 500; i++) {
+        const struct demo_person *p = demo_make_person(g, i);
+        int64_t staff_of[64] = {0};
+        for (size_t k = 0; k < p->record.n_services; k++) {
+            int program = p->record.services[k].program;
+            int64_t staff = p->service_staff[k];
+            assert_true(program >= 0 && program < 64);
+            assert_true(staff >= (int64_t)program * DEMO_STAFF_PER_PROGRAM + 1);
+            assert_true(staff <= ((int64_t)program + 1) * DEMO_STAFF_PER_PROGRAM);
+            assert_true(staff_of[program] == 0 || staff_of[program] == staff);
+            staff_of[program] = staff;
+        }
+        for (size_t k = 0; k < p->n_notes; k++)
+            if (p->notes[k].service_id > 0)
+                assert_int_equal(p->notes[k].author_id,
+                                 p->service_staff[p->notes[k].service_id - 1]);
+        by_staff_two_of_wp += staff_of[wp] == (int64_t)wp * DEMO_STAFF_PER_PROGRAM + 2;
+    }
+    /* One WP case manager of twelve: a caseload of a few dozen in 500 people. */
+    assert_true(by_staff_two_of_wp >= 10);
+    assert_true(by_staff_two_of_wp <= 100);
+    demo_free(g);
 }
 
 static void
@@ -634,6 +669,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_seed_same_people),
         cmocka_unit_test(test_different_seed_different_people),
+        cmocka_unit_test(test_services_have_staff),
         cmocka_unit_test(test_person_independent_of_run),
         cmocka_unit_test(test_every_record_valid),
         cmocka_unit_test(test_realistic_proportions),

@@ -1,0 +1,44 @@
+/* sqlite_writer.h — what this process's connections to one SQLite database file share: the
+ * write lock they take in turn, and the syncs of the write-ahead log that make their commits
+ * durable together (group commit).  Used by sqlite.c only.
+ *
+ * SQLite lets one connection write at a time.  The others wait in its busy handler, which polls
+ * by sleeping 1, 2, 5, 10 ... ms, so that under load a wait of a few microseconds becomes one of
+ * many milliseconds.  A process's connections to one file queue on this lock instead, and are
+ * woken as soon as it is free (other processes still meet SQLite's busy handler).
+ *
+ * A commit made under the lock runs with synchronous = NORMAL — its frames reach the WAL, no
+ * fsync — and then, with the lock released, waits for one fdatasync of the WAL begun after it.
+ * The first commit waiting makes that sync for every commit already in the file; the ones that
+ * come during it wait for the next.  So a commit still returns only once it is on disk, but many
+ * share one sync, and none holds the lock while the disk works. */
+#ifndef BRAID_STORE_SQLITE_WRITER_H
+#define BRAID_STORE_SQLITE_WRITER_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+
+struct sqlite_writer;
+
+/* The writer of the database file db_file (whose WAL is wal_file), shared by every caller that
+ * attaches to the same file (by device and inode) until the last detaches.  NULL when db_file
+ * cannot be looked at (then the caller goes on without one). */
+struct sqlite_writer *sqlite_writer_attach(const char *db_file, const char *wal_file);
+void sqlite_writer_detach(struct sqlite_writer *w);
+
+/* Takes the write lock, waiting up to timeout_ms: BR_EIO ("the database is busy") after that. */
+int sqlite_writer_lock(struct sqlite_writer *w, int timeout_ms, struct br_error *err);
+
+/* Called by the lock's holder right after a commit: the commit's number, for sqlite_writer_sync.
+ * This function can't fail. */
+uint64_t sqlite_writer_committed(struct sqlite_writer *w);
+
+void sqlite_writer_unlock(struct sqlite_writer *w);
+
+/* Returns once the WAL has been synced after commit number commit (made by this writer's lock
+ * holder): 0, or BR_EIO when a sync failed — after which no commit of the file is counted durable
+ * any more, since the kernel may have dropped the pages it could not write. */
+int sqlite_writer_sync(struct sqlite_writer *w, uint64_t commit, struct br_error *err);
+
+#endif
