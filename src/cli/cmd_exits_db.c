@@ -58,9 +58,10 @@ exits_database(const char *db, int32_t as_of, bool apply, bool verify, int threa
             goto out;
         }
         progress_finish(&progress);
-        printf("exit run %lld as of %s: %ld people due, %ld soft exits recorded, %ld reopened\n",
+        printf("exit run %lld as of %s: %ld people due, %ld soft exits recorded, %ld reopened, "
+               "%ld plans closed\n",
                (long long)report.run_id, date_format(as_of, day), report.examined,
-               report.recorded, report.reopened);
+               report.recorded, report.reopened, report.plans_closed);
     } else if (verify) {
         progress_init(&progress, "verifying clocks");
         if (app_exits_verify(&app, threads, &report, print_mismatch, NULL, progress_update, &progress,

@@ -488,6 +488,7 @@ struct sqlite_store {
     bool holds_write_lock;
     /* In a read transaction (begin_read), whose audit entries wait here until it commits. */
     bool reading;
+    bool audit_only; /* the open write transaction holds only a read's audit entries */
     struct audit_entry *queued;
     size_t n_queued, cap_queued;
 };
@@ -1035,13 +1036,20 @@ write_end(struct sqlite_store *s, bool committed, struct br_error *err)
 
     if (!s->holds_write_lock || !sqlite3_get_autocommit(s->db))
         return 0;
-    uint64_t commit = committed ? sqlite_writer_committed(s->writer) : 0;
+    uint64_t commit = committed ? sqlite_writer_committed(s->writer, !s->audit_only) : 0;
     br_error_clear(&ignored);
     /* What runs outside write_begin (a lone statement) is synced by SQLite itself. */
     exec_stmt(s, STMT_SYNC_FULL, "make commits sync again", &ignored);
     s->holds_write_lock = false;
     sqlite_writer_unlock(s->writer);
-    return committed ? sqlite_writer_sync(s->writer, commit, err) : 0;
+    if (!committed)
+        return 0;
+    /* Only the audit entries of a read: on disk within SQLITE_WRITER_SYNC_DELAY_MS. */
+    if (s->audit_only) {
+        sqlite_writer_sync_soon(s->writer);
+        return 0;
+    }
+    return sqlite_writer_sync(s->writer, commit, err);
 }
 
 /* Begins a write transaction (IMMEDIATE: it waits for the lock rather than failing later).  A
@@ -1133,9 +1141,11 @@ queue_audit(struct sqlite_store *s, const struct audit_entry *entry)
 }
 
 /* Ends a read transaction, then writes the audit entries it queued in a write transaction of
- * their own, which returns once they are on disk: a read is answered only after its audit entry
- * is durable.  That sync also covers every commit the read could see (the WAL is synced in
- * order), so no answer shows a change that could still be lost. */
+ * their own: a read is answered only after its audit entries are committed (a crash of braid
+ * cannot lose them), and they are on disk within SQLITE_WRITER_SYNC_DELAY_MS (sqlite_writer.h),
+ * so the disk's slow syncs do not hold up reads.  Every change the read could have seen is on
+ * disk before it returns (the WAL is synced in order), so no answer shows a change that could
+ * still be lost. */
 static int
 read_commit(struct sqlite_store *s, struct br_error *err)
 {
@@ -1147,12 +1157,18 @@ read_commit(struct sqlite_store *s, struct br_error *err)
     s->reading = false;
     if (rc == 0 && s->n_queued > 0) {
         rc = write_begin(s, what, err);
+        /* Under the write lock: every change this read could have seen is counted by now. */
+        uint64_t seen = rc == 0 && s->holds_write_lock ? sqlite_writer_last_change(s->writer) : 0;
+        s->audit_only = true;
         for (size_t i = 0; rc == 0 && i < s->n_queued; i++)
             rc = audit_insert(s, &s->queued[i], err);
         if (rc == 0)
             rc = commit_any(s, what, err);
         if (rc != 0)
             rollback_any(s, what);
+        s->audit_only = false;
+        if (rc == 0 && seen > 0)
+            rc = sqlite_writer_sync(s->writer, seen, err);
     }
     queue_clear(s);
     return rc;
@@ -4703,6 +4719,9 @@ store_sqlite_open(const char *path, struct store **out, struct br_error *err)
     const char *file = sqlite3_db_filename(s->db, "main");
     if (file != NULL && file[0] != '\0')
         s->writer = sqlite_writer_attach(file, sqlite3_filename_wal(file));
+    /* Checkpoints go to the writer's thread, not to whichever commit fills the WAL. */
+    if (s->writer != NULL)
+        sqlite3_wal_hook(s->db, sqlite_writer_wal_hook, s->writer);
     *out = &s->base;
     s = NULL;
 out:

@@ -11,15 +11,26 @@
  * fsync — and then, with the lock released, waits for one fdatasync of the WAL begun after it.
  * The first commit waiting makes that sync for every commit already in the file; the ones that
  * come during it wait for the next.  So a commit still returns only once it is on disk, but many
- * share one sync, and none holds the lock while the disk works. */
+ * share one sync, and none holds the lock while the disk works.
+ *
+ * A commit of nothing but the audit entries of reads does not wait for the disk: its sync is
+ * left to a thread of the writer, which makes it within SQLITE_WRITER_SYNC_DELAY_MS (the disk's
+ * slowest syncs here take 10-40 ms, and a read is answered in half a millisecond).  A read still
+ * waits for every change it could have seen (sqlite_writer_last_change): no answer shows a change
+ * that could be lost. */
 #ifndef BRAID_STORE_SQLITE_WRITER_H
 #define BRAID_STORE_SQLITE_WRITER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/error.h"
 
+#define SQLITE_WRITER_SYNC_DELAY_MS 10
+#define SQLITE_WRITER_CHECKPOINT_PAGES 1000 /* SQLite's own default */
+
 struct sqlite_writer;
+struct sqlite3;
 
 /* The writer of the database file db_file (whose WAL is wal_file), shared by every caller that
  * attaches to the same file (by device and inode) until the last detaches.  NULL when db_file
@@ -31,8 +42,29 @@ void sqlite_writer_detach(struct sqlite_writer *w);
 int sqlite_writer_lock(struct sqlite_writer *w, int timeout_ms, struct br_error *err);
 
 /* Called by the lock's holder right after a commit: the commit's number, for sqlite_writer_sync.
- * This function can't fail. */
-uint64_t sqlite_writer_committed(struct sqlite_writer *w);
+ * change: it changed data (not only the audit entries of reads).  This function can't fail. */
+uint64_t sqlite_writer_committed(struct sqlite_writer *w, bool change);
+
+/* The number of the last commit that changed data.  Called under the lock, it covers every change
+ * a read that began before could have seen. */
+uint64_t sqlite_writer_last_change(struct sqlite_writer *w);
+
+/* Asks the writer's thread to sync the WAL within SQLITE_WRITER_SYNC_DELAY_MS (for commits that do
+ * not wait).  This function can't fail; a failed sync is kept as sqlite_writer_sync says. */
+void sqlite_writer_sync_soon(struct sqlite_writer *w);
+
+/* Asks the writer's thread to checkpoint the WAL into the database file (PASSIVE: it waits for
+ * no reader or writer), so that no commit does it on a request's time: the connections of a
+ * writer hand their checkpoints to it (sqlite_writer_wal_hook).  This function can't fail. */
+void sqlite_writer_checkpoint_soon(struct sqlite_writer *w);
+
+/* A sqlite3_wal_hook for the connections of writer w (the ctx): past SQLITE_WRITER_CHECKPOINT_PAGES
+ * pages in the WAL it asks for a checkpoint.  Installing it turns SQLite's own automatic
+ * checkpoints off for that connection. */
+int sqlite_writer_wal_hook(void *w, struct sqlite3 *db, const char *name, int pages);
+
+/* Whether commit number commit is on disk. */
+bool sqlite_writer_durable(struct sqlite_writer *w, uint64_t commit);
 
 void sqlite_writer_unlock(struct sqlite_writer *w);
 

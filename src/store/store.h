@@ -210,9 +210,9 @@ struct store_ops {
      * undo with a savepoint (they nest). */
     int (*begin)(struct store *st, struct br_error *err);
     /* A read: a snapshot in which nothing may be written but audit entries.  They wait in memory
-     * and commit writes them in a transaction of their own, returning once they are durable — so
-     * reads run side by side and never hold the write lock while they read.  rollback drops
-     * them. */
+     * and commit writes them in a transaction of their own, returning once they are committed
+     * (on disk within moments; every change the read could see is on disk on return) — so reads
+     * run side by side and never hold the write lock while they read.  rollback drops them. */
     int (*begin_read)(struct store *st, struct br_error *err);
     int (*commit)(struct store *st, struct br_error *err);
     void (*rollback)(struct store *st);

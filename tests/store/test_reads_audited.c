@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/app.h"
@@ -280,14 +282,77 @@ test_one_writer_per_file(void **state)
 
     br_error_clear(&err);
     assert_int_equal(sqlite_writer_lock(a, 100, &err), 0);
-    uint64_t first = sqlite_writer_committed(a);
-    uint64_t second = sqlite_writer_committed(a);
+    uint64_t first = sqlite_writer_committed(a, true);
+    uint64_t second = sqlite_writer_committed(a, true);
     sqlite_writer_unlock(a);
     assert_true(second == first + 1);
     /* The WAL named is not there: nothing is left to sync. */
     assert_int_equal(sqlite_writer_sync(b, second, &err), 0);
     sqlite_writer_detach(a);
     sqlite_writer_detach(b);
+}
+
+/* A commit of a read's audit entries only does not wait for the disk: the writer's thread syncs
+ * it soon after, and the last change stays the one a later read waits for. */
+static void
+test_audit_commits_synced_soon(void **state)
+{
+    struct fixture *f = *state;
+    struct br_error err;
+    char wal[200];
+
+    snprintf(wal, sizeof(wal), "%s-wal", f->db);
+    struct sqlite_writer *w = sqlite_writer_attach(f->db, wal);
+    assert_non_null(w);
+    br_error_clear(&err);
+    assert_int_equal(sqlite_writer_lock(w, 100, &err), 0);
+    uint64_t change = sqlite_writer_committed(w, true);
+    uint64_t audit = sqlite_writer_committed(w, false);
+    sqlite_writer_unlock(w);
+    assert_true(audit == change + 1);
+    assert_true(sqlite_writer_last_change(w) == change);
+    assert_false(sqlite_writer_durable(w, audit));
+
+    sqlite_writer_sync_soon(w);
+    /* Soon: within SQLITE_WRITER_SYNC_DELAY_MS and a sync; waited for here up to 10 s. */
+    for (int i = 0; i < 10000 && !sqlite_writer_durable(w, audit); i++) {
+        struct timespec ms = {0, 1000000L};
+        nanosleep(&ms, NULL);
+    }
+    assert_true(sqlite_writer_durable(w, audit));
+    assert_true(sqlite_writer_durable(w, change));
+    sqlite_writer_detach(w);
+}
+
+/* Commits never checkpoint on their own time: a WAL past SQLITE_WRITER_CHECKPOINT_PAGES is
+ * checkpointed by the writer's thread, so the database file grows without any connection
+ * closing or asking. */
+static void
+test_checkpoints_in_the_background(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = NULL;
+    struct br_error err;
+    struct stat before, after;
+
+    br_error_clear(&err);
+    assert_int_equal(store_open(f->db, &st, &err), 0);
+    assert_int_equal(stat(f->db, &before), 0);
+    /* About 1,250 pages of 4 KiB in one commit. */
+    assert_int_equal(sqlite3_exec(store_sqlite_handle(st),
+                                  "CREATE TABLE filler (x); "
+                                  "INSERT INTO filler VALUES (zeroblob(5000000))",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    for (int i = 0; i < 10000; i++) {
+        assert_int_equal(stat(f->db, &after), 0);
+        if (after.st_size >= before.st_size + 5000000)
+            break;
+        struct timespec ms = {0, 1000000L};
+        nanosleep(&ms, NULL);
+    }
+    assert_true(after.st_size >= before.st_size + 5000000);
+    st->ops->close(st);
 }
 
 struct worker {
@@ -374,6 +439,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_access_check_does_not_walk_the_audit_log, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_one_writer_per_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_commits_synced_soon, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoints_in_the_background, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_threads_lose_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
