@@ -363,6 +363,15 @@ access_audit(struct app *app, const struct actor *actor, int64_t person_id, enum
                                after, err);
 }
 
+bool
+access_keep_refusal(struct app *app, int rc)
+{
+    struct br_error ignored;
+
+    br_error_clear(&ignored);
+    return rc == BR_EFORBIDDEN && app->store->ops->commit(app->store, &ignored) == 0;
+}
+
 int
 access_require(struct app *app, const struct actor *actor, int64_t person_id, enum access_area area,
                enum access_mode mode, struct access_basis *basis, struct br_error *err)

@@ -107,10 +107,17 @@ int access_audit(struct app *app, const struct actor *actor, int64_t person_id,
 
 /* Loads the basis (into basis when not NULL), decides and audits: 0 when allowed, else
  * BR_EFORBIDDEN with the reason in err.  A refusal's audit entry is written in the caller's
- * transaction, which should commit it even though the use case fails (records.c does). */
+ * transaction, which should commit it even though the use case fails (records.c does, and
+ * access_keep_refusal). */
 int access_require(struct app *app, const struct actor *actor, int64_t person_id,
                    enum access_area area, enum access_mode mode, struct access_basis *basis,
                    struct br_error *err);
+
+/* After access_require refused (rc) a use case that has written nothing yet: commits the
+ * transaction so that the refusal's audit entry stays on the record (RULES.md §11).  True when it
+ * did — the transaction is then over; false for any other rc, or when the commit failed (the
+ * caller still rolls back). */
+bool access_keep_refusal(struct app *app, int rc);
 
 /* Clears what an actor without ACCESS_SENSITIVE must not see: the SSN's last four digits,
  * authorized_to_work (citizenship / resident status), disability, offender, public_assistance

@@ -90,7 +90,6 @@ app_record_decline(struct app *app, const struct actor *actor, int64_t person_id
 {
     struct decline_list existing = {0};
     struct stored_person person;
-    struct br_error ignored;
     char day[DATE_TEXT_SIZE];
     int rc;
 
@@ -107,9 +106,7 @@ app_record_decline(struct app *app, const struct actor *actor, int64_t person_id
         goto out;
     if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_WRITE, NULL, err)) !=
         0) {
-        /* Nothing is written yet: keep the refusal's audit entry (RULES.md §11). */
-        br_error_clear(&ignored);
-        if (rc == BR_EFORBIDDEN && app->store->ops->commit(app->store, &ignored) == 0)
+        if (access_keep_refusal(app, rc))
             goto done;
         goto out;
     }

@@ -237,7 +237,6 @@ app_manual_exit(struct app *app, const struct actor *actor, int64_t person_id,
                 struct br_error *err)
 {
     struct stored_person person;
-    struct br_error ignored;
     int key = 0;
     int rc;
 
@@ -252,9 +251,7 @@ app_manual_exit(struct app *app, const struct actor *actor, int64_t person_id,
         goto out;
     if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_WRITE, NULL, err)) !=
         0) {
-        /* Nothing is written yet: keep the refusal's audit entry (RULES.md §11). */
-        br_error_clear(&ignored);
-        if (rc == BR_EFORBIDDEN && app->store->ops->commit(app->store, &ignored) == 0)
+        if (access_keep_refusal(app, rc))
             return rc;
         goto out;
     }

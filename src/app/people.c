@@ -159,12 +159,9 @@ app_person_exit(struct app *app, const struct actor *actor, int64_t id, int32_t 
     /* The determination is built from the case file (every partner's services), so it is read
      * as the case file is (access.h ACCESS_CASE_FILE); the decision is its audit entry. */
     if ((rc = access_require(app, actor, id, ACCESS_CASE_FILE, ACCESS_READ, NULL, err)) != 0) {
-        /* A refusal stays on the record (RULES.md §11): commit its audit entry. */
-        struct br_error ignored;
-        br_error_clear(&ignored);
-        if (app->store->ops->commit(app->store, &ignored) != 0)
-            app->store->ops->rollback(app->store);
-        return rc;
+        if (access_keep_refusal(app, rc))
+            return rc;
+        goto out;
     }
     rc = app_person_exits(app, id, as_of, result, err);
 out:

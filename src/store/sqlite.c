@@ -3833,22 +3833,21 @@ sqlite_person_served_by(struct store *st, int64_t person_id, int64_t agency_id, 
     return 0;
 }
 
+/* Runs a statement of one id parameter that lists person ids, into ids (grown as needed). */
 static int
-sqlite_agency_people(struct store *st, int64_t agency_id, int64_t **ids, size_t *n, size_t *cap,
-                     struct br_error *err)
+list_people(struct sqlite_store *s, enum stmt_id id, int64_t key, const char *what, int64_t **ids,
+            size_t *n, size_t *cap, struct br_error *err)
 {
-    struct sqlite_store *s = sqlite_of(st);
-    const char *what = "list the people the agency serves";
     sqlite3_stmt *stmt = NULL;
     int rc;
 
     *n = 0;
-    if (agency_id == 0)
+    if (key == 0)
         return 0;
-    if ((rc = stmt_get(s, STMT_AGENCY_PEOPLE, &stmt, what, err)) != 0)
+    if ((rc = stmt_get(s, id, &stmt, what, err)) != 0)
         return rc;
     struct binder b = bind_start(stmt);
-    bind_int64(&b, agency_id);
+    bind_int64(&b, key);
     if ((rc = bind_check(&b, what, err)) != 0)
         return rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -3862,31 +3861,19 @@ sqlite_agency_people(struct store *st, int64_t agency_id, int64_t **ids, size_t 
 }
 
 static int
+sqlite_agency_people(struct store *st, int64_t agency_id, int64_t **ids, size_t *n, size_t *cap,
+                     struct br_error *err)
+{
+    return list_people(sqlite_of(st), STMT_AGENCY_PEOPLE, agency_id,
+                       "list the people the agency serves", ids, n, cap, err);
+}
+
+static int
 sqlite_staff_people(struct store *st, int64_t user_id, int64_t **ids, size_t *n, size_t *cap,
                     struct br_error *err)
 {
-    struct sqlite_store *s = sqlite_of(st);
-    const char *what = "list the people the user serves";
-    sqlite3_stmt *stmt = NULL;
-    int rc;
-
-    *n = 0;
-    if (user_id == 0)
-        return 0;
-    if ((rc = stmt_get(s, STMT_STAFF_PEOPLE, &stmt, what, err)) != 0)
-        return rc;
-    struct binder b = bind_start(stmt);
-    bind_int64(&b, user_id);
-    if ((rc = bind_check(&b, what, err)) != 0)
-        return rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        xgrow(ids, cap, *n + 1, sizeof(**ids));
-        (*ids)[(*n)++] = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE)
-        return fail(rc, what, err);
-    return 0;
+    return list_people(sqlite_of(st), STMT_STAFF_PEOPLE, user_id, "list the people the user serves",
+                       ids, n, cap, err);
 }
 
 static int
