@@ -310,6 +310,16 @@ rank_from_clocks(struct app *app, int64_t id, int32_t as_of, struct rank *rank,
     return 0;
 }
 
+/* A person's rank: their most urgent alert (alerts come most urgent first) and how many. */
+static struct rank
+rank_of_alerts(int64_t id, const struct alert_list *alerts)
+{
+    struct rank rank = {.person_id = id, .n_alerts = alerts->n};
+    if (alerts->n > 0)
+        alert_rank_of(&alerts->items[0], &rank.top);
+    return rank;
+}
+
 /* The person's exact rank, from all their alerts as of as_of (read in full, not audited: only
  * what the page lists is disclosed). */
 static int
@@ -321,9 +331,7 @@ rank_evaluate(struct app *app, int64_t id, int32_t as_of, struct alert_inputs *i
     if (rc != 0)
         return rc;
     inputs_evaluate(app, in, &reach_all, as_of, scratch);
-    *rank = (struct rank){.person_id = id, .n_alerts = scratch->n};
-    if (scratch->n > 0)
-        alert_rank_of(&scratch->items[0], &rank->top);
+    *rank = rank_of_alerts(id, scratch);
     *source = RANK_EVALUATED;
     return 0;
 }
@@ -357,9 +365,7 @@ caseload_add(struct app *app, const struct actor *actor, int64_t id, int32_t as_
                scratch->n * sizeof(*scratch->items));
     out->alerts.n += scratch->n;
     out->withheld |= reach.withheld;
-    *rank = (struct rank){.person_id = id, .n_alerts = scratch->n};
-    if (scratch->n > 0)
-        alert_rank_of(&scratch->items[0], &rank->top);
+    *rank = rank_of_alerts(id, scratch);
     return 0;
 }
 

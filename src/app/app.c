@@ -84,12 +84,12 @@ app_open(struct app *app, const char *db_path, struct br_error *err)
     memset(app, 0, sizeof(*app));
     person_record_init(&app->record);
     exit_result_init(&app->exits);
-    if (strlen(db_path) >= sizeof(app->db_path)) {
+    int len = snprintf(app->db_path, sizeof(app->db_path), "%s", db_path);
+    if (len < 0 || (size_t)len >= sizeof(app->db_path)) {
         rc = br_error_set(err, BR_EINVAL, "the database path is longer than %zu bytes",
                           sizeof(app->db_path) - 1);
         goto fail;
     }
-    strcpy(app->db_path, db_path);
     if ((rc = app_today(&app->today, err)) != 0)
         goto fail;
     if (crypto_init() != 0) {

@@ -488,7 +488,6 @@ struct sqlite_store {
     bool holds_write_lock;
     /* In a read transaction (begin_read), whose audit entries wait here until it commits. */
     bool reading;
-    bool audit_only; /* the open write transaction holds only a read's audit entries */
     struct audit_entry *queued;
     size_t n_queued, cap_queued;
 };
@@ -1026,17 +1025,24 @@ out:
 static int audit_insert(struct sqlite_store *s, const struct audit_entry *entry,
                         struct br_error *err);
 
+/* What a commit holds: a change, or only the audit entries of a read (which need not wait for
+ * the disk: sqlite_writer.h). */
+enum commit_kind {
+    COMMIT_CHANGE,
+    COMMIT_READ_AUDIT,
+};
+
 /* Ends what write_begin started, once the transaction is over (a failed statement may have ended
- * it, a failed COMMIT leaves it open): gives the write lock back and, after a commit, returns only
- * once the commit is on disk (sqlite_writer.h). */
+ * it, a failed COMMIT leaves it open): gives the write lock back and, after a commit of a change,
+ * returns only once the commit is on disk (sqlite_writer.h). */
 static int
-write_end(struct sqlite_store *s, bool committed, struct br_error *err)
+write_end(struct sqlite_store *s, bool committed, enum commit_kind kind, struct br_error *err)
 {
     struct br_error ignored;
 
     if (!s->holds_write_lock || !sqlite3_get_autocommit(s->db))
         return 0;
-    uint64_t commit = committed ? sqlite_writer_committed(s->writer, !s->audit_only) : 0;
+    uint64_t commit = committed ? sqlite_writer_committed(s->writer, kind == COMMIT_CHANGE) : 0;
     br_error_clear(&ignored);
     /* What runs outside write_begin (a lone statement) is synced by SQLite itself. */
     exec_stmt(s, STMT_SYNC_FULL, "make commits sync again", &ignored);
@@ -1045,7 +1051,7 @@ write_end(struct sqlite_store *s, bool committed, struct br_error *err)
     if (!committed)
         return 0;
     /* Only the audit entries of a read: on disk within SQLITE_WRITER_SYNC_DELAY_MS. */
-    if (s->audit_only) {
+    if (kind == COMMIT_READ_AUDIT) {
         sqlite_writer_sync_soon(s->writer);
         return 0;
     }
@@ -1074,19 +1080,19 @@ write_begin(struct sqlite_store *s, const char *what, struct br_error *err)
         rc = exec_stmt(s, STMT_BEGIN, what, err);
     if (rc != 0) {
         br_error_clear(&ignored);
-        write_end(s, false, &ignored);
+        write_end(s, false, COMMIT_CHANGE, &ignored);
     }
     return rc;
 }
 
 /* Commits the open transaction; after write_begin, durably (write_end). */
 static int
-commit_any(struct sqlite_store *s, const char *what, struct br_error *err)
+commit_any(struct sqlite_store *s, const char *what, enum commit_kind kind, struct br_error *err)
 {
     int rc = exec_stmt(s, STMT_COMMIT, what, err);
     if (rc != 0)
         return rc;
-    return write_end(s, true, err);
+    return write_end(s, true, kind, err);
 }
 
 /* Rolls back the open transaction, if any, and gives back the write lock; this function can't
@@ -1099,7 +1105,7 @@ rollback_any(struct sqlite_store *s, const char *what)
     br_error_clear(&ignored);
     if (!sqlite3_get_autocommit(s->db))
         exec_stmt(s, STMT_ROLLBACK, what, &ignored);
-    write_end(s, false, &ignored);
+    write_end(s, false, COMMIT_CHANGE, &ignored);
 }
 
 /* Forgets the audit entries a read queued. */
@@ -1159,14 +1165,12 @@ read_commit(struct sqlite_store *s, struct br_error *err)
         rc = write_begin(s, what, err);
         /* Under the write lock: every change this read could have seen is counted by now. */
         uint64_t seen = rc == 0 && s->holds_write_lock ? sqlite_writer_last_change(s->writer) : 0;
-        s->audit_only = true;
         for (size_t i = 0; rc == 0 && i < s->n_queued; i++)
             rc = audit_insert(s, &s->queued[i], err);
         if (rc == 0)
-            rc = commit_any(s, what, err);
+            rc = commit_any(s, what, COMMIT_READ_AUDIT, err);
         if (rc != 0)
             rollback_any(s, what);
-        s->audit_only = false;
         if (rc == 0 && seen > 0)
             rc = sqlite_writer_sync(s->writer, seen, err);
     }
@@ -1199,7 +1203,7 @@ op_end(struct sqlite_store *s, bool own, int rc, struct br_error *err)
     if (!own)
         return rc;
     if (rc == 0)
-        return commit_any(s, "commit", err);
+        return commit_any(s, "commit", COMMIT_CHANGE, err);
     rollback_any(s, "roll back");
     return rc;
 }
@@ -1251,7 +1255,7 @@ sqlite_commit(struct store *st, struct br_error *err)
 
     if (s->reading)
         return read_commit(s, err);
-    return commit_any(s, "commit the transaction", err);
+    return commit_any(s, "commit the transaction", COMMIT_CHANGE, err);
 }
 
 /* Rolls back the open transaction, if any; this function can't fail. */
@@ -1955,45 +1959,76 @@ read_gap(sqlite3_stmt *stmt, int col, const struct catalog *catalog, struct plan
     return r.bad;
 }
 
-/* Runs one of the *_OF statements for a person and adds each row to record. */
-static int
-load_rows(struct sqlite_store *s, enum stmt_id id, const struct catalog *catalog, int64_t person_id,
-          struct person_record *record, struct br_error *err)
+/* The tables of a person's record, read for one person (record_load) and for everyone in step
+ * (people_scan). */
+enum record_table {
+    RECORD_ENROLLMENTS,
+    RECORD_SERVICES,
+    RECORD_GAPS,
+};
+
+/* Reads a row of table from col on and adds it to record: NULL, or what is wrong with the row. */
+static const char *
+add_record_row(enum record_table table, sqlite3_stmt *stmt, int col,
+               const struct catalog *catalog, struct person_record *record)
 {
+    const char *bad = NULL;
+
+    switch (table) {
+    case RECORD_ENROLLMENTS: {
+        struct enrollment e;
+        if ((bad = read_enrollment(stmt, col, catalog, &e)) == NULL)
+            person_record_add_enrollment(record, &e);
+        break;
+    }
+    case RECORD_SERVICES: {
+        struct service sv;
+        if ((bad = read_service(stmt, col, catalog, &sv)) == NULL)
+            person_record_add_service(record, &sv);
+        break;
+    }
+    case RECORD_GAPS: {
+        struct planned_gap g;
+        if ((bad = read_gap(stmt, col, catalog, &g)) == NULL)
+            person_record_add_gap(record, &g);
+        break;
+    }
+    }
+    return bad;
+}
+
+/* Runs the *_OF statement of table for a person and adds each row to record. */
+static int
+load_rows(struct sqlite_store *s, enum record_table table, const struct catalog *catalog,
+          int64_t person_id, struct person_record *record, struct br_error *err)
+{
+    static const enum stmt_id statements[] = {
+        [RECORD_ENROLLMENTS] = STMT_ENROLLMENTS_OF,
+        [RECORD_SERVICES] = STMT_SERVICES_OF,
+        [RECORD_GAPS] = STMT_GAPS_OF,
+    };
+    static const char *const kinds[] = {
+        [RECORD_ENROLLMENTS] = "an enrollment",
+        [RECORD_SERVICES] = "a service",
+        [RECORD_GAPS] = "a planned gap",
+    };
     const char *what = "load the person's record";
     sqlite3_stmt *stmt = NULL;
     const char *bad = NULL;
-    const char *kind = "";
     int rc;
 
-    if ((rc = stmt_get(s, id, &stmt, what, err)) != 0)
+    if ((rc = stmt_get(s, statements[table], &stmt, what, err)) != 0)
         return rc;
     struct binder b = bind_start(stmt);
     bind_int64(&b, person_id);
     if ((rc = bind_check(&b, what, err)) != 0)
         return rc;
-    while (bad == NULL && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (id == STMT_ENROLLMENTS_OF) {
-            struct enrollment e;
-            kind = "an enrollment";
-            if ((bad = read_enrollment(stmt, 0, catalog, &e)) == NULL)
-                person_record_add_enrollment(record, &e);
-        } else if (id == STMT_SERVICES_OF) {
-            struct service sv;
-            kind = "a service";
-            if ((bad = read_service(stmt, 0, catalog, &sv)) == NULL)
-                person_record_add_service(record, &sv);
-        } else {
-            struct planned_gap g;
-            kind = "a planned gap";
-            if ((bad = read_gap(stmt, 0, catalog, &g)) == NULL)
-                person_record_add_gap(record, &g);
-        }
-    }
+    while (bad == NULL && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        bad = add_record_row(table, stmt, 0, catalog, record);
     sqlite3_reset(stmt);
     if (bad != NULL)
-        return br_error_set(err, BR_EIO, "cannot %s: %s of person %" PRId64 " has %s", what, kind,
-                            person_id, bad);
+        return br_error_set(err, BR_EIO, "cannot %s: %s of person %" PRId64 " has %s", what,
+                            kinds[table], person_id, bad);
     if (rc != SQLITE_DONE)
         return fail(rc, what, err);
     return 0;
@@ -2031,10 +2066,10 @@ sqlite_record_load(struct store *st, const struct catalog *catalog, int64_t pers
     if ((rc = op_begin(s, false, &own, err)) != 0)
         return rc;
     if ((rc = person_exists(s, person_id, "load the person's record", err)) != 0 ||
-        (rc = load_rows(s, STMT_ENROLLMENTS_OF, catalog, person_id, record, err)) != 0 ||
-        (rc = load_rows(s, STMT_SERVICES_OF, catalog, person_id, record, err)) != 0)
+        (rc = load_rows(s, RECORD_ENROLLMENTS, catalog, person_id, record, err)) != 0 ||
+        (rc = load_rows(s, RECORD_SERVICES, catalog, person_id, record, err)) != 0)
         goto out;
-    rc = load_rows(s, STMT_GAPS_OF, catalog, person_id, record, err);
+    rc = load_rows(s, RECORD_GAPS, catalog, person_id, record, err);
 out:
     rc = op_end(s, own, rc, err);
     if (rc != 0)
@@ -2762,24 +2797,15 @@ cursor_read(struct scan_cursor *c, const struct catalog *catalog, struct person_
     const char *bad = NULL;
 
     switch (c->kind) {
-    case STMT_SCAN_ENROLLMENTS: {
-        struct enrollment e;
-        if ((bad = read_enrollment(c->stmt, 1, catalog, &e)) == NULL)
-            person_record_add_enrollment(record, &e);
+    case STMT_SCAN_ENROLLMENTS:
+        bad = add_record_row(RECORD_ENROLLMENTS, c->stmt, 1, catalog, record);
         break;
-    }
-    case STMT_SCAN_SERVICES: {
-        struct service sv;
-        if ((bad = read_service(c->stmt, 1, catalog, &sv)) == NULL)
-            person_record_add_service(record, &sv);
+    case STMT_SCAN_SERVICES:
+        bad = add_record_row(RECORD_SERVICES, c->stmt, 1, catalog, record);
         break;
-    }
-    case STMT_SCAN_GAPS: {
-        struct planned_gap g;
-        if ((bad = read_gap(c->stmt, 1, catalog, &g)) == NULL)
-            person_record_add_gap(record, &g);
+    case STMT_SCAN_GAPS:
+        bad = add_record_row(RECORD_GAPS, c->stmt, 1, catalog, record);
         break;
-    }
     case STMT_SCAN_CLOCKS:
         xgrow(&state->clocks, &state->clocks_cap, state->n_clocks + 1, sizeof(*state->clocks));
         if ((bad = read_clock(c->stmt, 1, &state->clocks[state->n_clocks])) == NULL)
