@@ -140,7 +140,7 @@ app_audit_page(struct app *app, const struct actor *actor, int64_t person_id, in
         return rc;
     if (br_error_field_count(err) > fields)
         return br_error_set(err, BR_EINVAL, "the audit log cannot be read");
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+    if ((rc = app->store->ops->begin_read(app->store, err)) != 0)
         return rc;
     if (person_id > 0 && (rc = app_person_load(app, person_id, &person, err)) != 0)
         goto out;

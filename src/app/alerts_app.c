@@ -182,8 +182,9 @@ reach_decide(struct app *app, const struct actor *actor, int64_t person_id,
 }
 
 int
-app_person_alerts(struct app *app, const struct actor *actor, int64_t person_id, int32_t as_of,
-                  struct alert_list *out, unsigned *withheld, struct br_error *err)
+app_person_alerts_in(struct app *app, const struct actor *actor, int64_t person_id,
+                     int32_t as_of, struct alert_list *out, unsigned *withheld,
+                     struct br_error *err)
 {
     struct alert_inputs in;
     struct alert_reach reach;
@@ -196,8 +197,6 @@ app_person_alerts(struct app *app, const struct actor *actor, int64_t person_id,
         br_error_field(err, "as_of", "must be a date as YYYY-MM-DD");
         return br_error_set(err, BR_EINVAL, "the alerts cannot be computed");
     }
-    if ((rc = begin(app, err)) != 0)
-        return rc;
     rc = app_person_load(app, person_id, &in.person, err);
     if (rc != 0 || (rc = reach_decide(app, actor, person_id, &reach, err)) != 0 ||
         (rc = inputs_load(app, person_id, &reach, &in, err)) != 0)
@@ -208,6 +207,20 @@ out:
     if (rc != 0)
         out->n = 0;
     inputs_cleanup(&in);
+    return rc;
+}
+
+int
+app_person_alerts(struct app *app, const struct actor *actor, int64_t person_id, int32_t as_of,
+                  struct alert_list *out, unsigned *withheld, struct br_error *err)
+{
+    int rc;
+
+    out->n = 0;
+    *withheld = 0;
+    if ((rc = begin(app, err)) != 0)
+        return rc;
+    rc = app_person_alerts_in(app, actor, person_id, as_of, out, withheld, err);
     return end(app, rc, err);
 }
 

@@ -30,6 +30,11 @@
 int app_person_alerts(struct app *app, const struct actor *actor, int64_t person_id, int32_t as_of,
                       struct alert_list *out, unsigned *withheld, struct br_error *err);
 
+/* The same inside the caller's transaction (a change's answer, app.h app_answer_next_change). */
+int app_person_alerts_in(struct app *app, const struct actor *actor, int64_t person_id,
+                         int32_t as_of, struct alert_list *out, unsigned *withheld,
+                         struct br_error *err);
+
 struct caseload_person {
     int64_t person_id;
     char first_name[PERSON_NAME_SIZE];

@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "app/access.h"
+#include "app/alerts_app.h"
 #include "app/catalog_file.h"
+#include "app/people.h"
 #include "core/date.h"
 #include "core/mem.h"
 
@@ -409,10 +411,36 @@ write_note(struct app *app, const struct actor *actor, int64_t person_id, int64_
     return app->store->ops->note_insert(app->store, &note, err);
 }
 
+void
+app_answer_next_change(struct app *app, struct change_answer *answer)
+{
+    if (answer != NULL) {
+        alert_list_init(&answer->alerts);
+        answer->withheld = 0;
+    }
+    app->answer = answer;
+}
+
+int
+app_answer_change(struct app *app, int rc, struct br_error *err)
+{
+    struct change_answer *a = app->answer;
+
+    app->answer = NULL;
+    if (rc != 0 || a == NULL)
+        return rc;
+    rc = app_person_alerts_in(app, a->actor, a->person_id, a->as_of, &a->alerts, &a->withheld,
+                              err);
+    if (rc == 0)
+        rc = app_person_exit_in(app, a->actor, a->person_id, a->as_of, &a->person, &app->exits,
+                                err);
+    return rc;
+}
+
 static int
 finish(struct app *app, int rc, struct br_error *err)
 {
-    if (rc == 0)
+    if ((rc = app_answer_change(app, rc, err)) == 0)
         return app->store->ops->commit(app->store, err);
     app->store->ops->rollback(app->store);
     return rc;
@@ -428,6 +456,7 @@ refused(struct app *app, int rc, struct br_error *err)
 
     if (rc != BR_EFORBIDDEN)
         return finish(app, rc, err);
+    app->answer = NULL;
     br_error_clear(&ignored);
     if (app->store->ops->commit(app->store, &ignored) != 0)
         app->store->ops->rollback(app->store);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "app/crypto.h"
+#include "core/alerts.h"
 #include "core/catalog.h"
 #include "core/error.h"
 #include "core/exit.h"
@@ -25,6 +26,8 @@ struct actor {
     const char *role;
 };
 
+struct change_answer;
+
 struct app {
     char db_path[4096]; /* as opened, so batch work can open more connections to it */
     struct store *store;
@@ -35,7 +38,33 @@ struct app {
     /* Working space reused by the use cases. */
     struct person_record record;
     struct exit_result exits;
+    struct change_answer *answer; /* app_answer_next_change */
 };
+
+/* The answer to a change of a person's record: their exit determination (into app->exits, with
+ * their record in app->record and the person in person) and alerts (alerts_app.h) as of as_of,
+ * read by actor — access checked and audited as GET .../exit and .../alerts read them — in the
+ * change's own transaction: the answer shows the state the change left, and costs no
+ * transaction, record load or sync of its own. */
+struct change_answer {
+    const struct actor *actor;
+    int64_t person_id;
+    int32_t as_of;
+    struct stored_person person;
+    struct alert_list alerts; /* alert_list_cleanup() it */
+    unsigned withheld;        /* alerts_app.h ALERTS_WITHHELD_BIT */
+};
+
+/* Has the next change app commits (one of the changes to a person's record below) compute
+ * answer, whose actor, person_id and as_of the caller sets, before it commits.  A failure to
+ * compute it fails the change, which then writes nothing.  The request ends with that change;
+ * answer NULL withdraws it. */
+void app_answer_next_change(struct app *app, struct change_answer *answer);
+
+/* For the use cases that change a record, before they commit: when rc is 0, computes the answer
+ * asked for, if any, in the open transaction.  Ends the request either way; rc, or the answer's
+ * failure. */
+int app_answer_change(struct app *app, int rc, struct br_error *err);
 
 /* The system actor, for batch work (imports, nightly runs) that no person performs. */
 extern const struct actor app_system_actor;

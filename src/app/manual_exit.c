@@ -287,7 +287,7 @@ app_manual_exit(struct app *app, const struct actor *actor, int64_t person_id,
     rc = access_audit_append(app, actor, person_id, "exit.manual", "enrollment", enrollment_id,
                              manual_exit_reason_name(reason), after, err);
 out:
-    if (rc == 0)
+    if ((rc = app_answer_change(app, rc, err)) == 0)
         return app->store->ops->commit(app->store, err);
     app->store->ops->rollback(app->store);
     return rc;

@@ -301,13 +301,15 @@ cmd_token(int argc, char **argv)
 static const char backup_usage[] =
     "usage: braid backup FILE [--db PATH]\n"
     "\n"
-    "Writes a consistent copy of the database to FILE while braid keeps running (SQLite online\n"
-    "backup).  The key file (PATH.key) is not copied: back it up separately and keep it apart.\n";
+    "Writes a consistent copy of the database to FILE, and of its log of reads (PATH-reads) to\n"
+    "FILE-reads, while braid keeps running (SQLite online backup).  The key file (PATH.key) is\n"
+    "not copied: back it up separately and keep it apart.\n";
 
 static const char restore_usage[] =
     "usage: braid restore FILE [--db PATH]\n"
     "\n"
-    "Replaces the database with the backup in FILE.  Stop the server first.\n";
+    "Replaces the database with the backup in FILE (and its log of reads with FILE-reads, when\n"
+    "the backup has one).  Stop the server first.\n";
 
 static int
 backup_or_restore(int argc, char **argv, bool restore)

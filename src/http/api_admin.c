@@ -237,8 +237,10 @@ audit_json(const struct audit_record *a)
     /* An entry cut to fit (store.h) is shown as the text it is, not dropped. */
     if (after == NULL && a->after[0] != '\0')
         after = json_string(a->after);
+    /* Ids count within each log: an entry is known by its log and id. */
     return json_pack(
-        "{s:I, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)a->id, "at",
+        "{s:s, s:I, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "log",
+        a->read ? "reads" : "changes", "id", (json_int_t)a->id, "at",
         audit_time(a->at), "user_id", a->user_id != 0 ? json_integer(a->user_id) : json_null(),
         "person_id", a->person_id != 0 ? json_integer(a->person_id) : json_null(), "action",
         a->action, "entity", a->entity[0] != '\0' ? json_string(a->entity) : json_null(),

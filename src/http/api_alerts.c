@@ -32,6 +32,14 @@ day_json(int32_t day)
     return json_string(date_format(day, text));
 }
 
+void
+api_alerts_set(struct http_request *req, json_t *body, const struct alert_list *alerts,
+               unsigned withheld)
+{
+    json_object_set_new(body, "alerts", app_alerts_json(req->app, alerts->items, alerts->n));
+    json_object_set_new(body, "withheld", app_alerts_withheld_json(withheld));
+}
+
 int
 api_alerts_add(struct http_request *req, int32_t as_of, json_t *body, struct br_error *err)
 {
@@ -40,10 +48,8 @@ api_alerts_add(struct http_request *req, int32_t as_of, json_t *body, struct br_
 
     alert_list_init(&alerts);
     int rc = app_person_alerts(req->app, &req->actor, req->ids[0], as_of, &alerts, &withheld, err);
-    if (rc == 0) {
-        json_object_set_new(body, "alerts", app_alerts_json(req->app, alerts.items, alerts.n));
-        json_object_set_new(body, "withheld", app_alerts_withheld_json(withheld));
-    }
+    if (rc == 0)
+        api_alerts_set(req, body, &alerts, withheld);
     alert_list_cleanup(&alerts);
     return rc;
 }

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "core/alerts.h"
 #include "core/error.h"
 #include "http/http.h"
 
@@ -15,5 +16,9 @@
  * the areas withheld from the caller, whose alerts were not computed, as "withheld" ("case_notes",
  * ...): app_person_alerts reads them, access checked and audited.  0, or its error. */
 int api_alerts_add(struct http_request *req, int32_t as_of, json_t *body, struct br_error *err);
+
+/* Adds alerts already read ("alerts" and "withheld", as api_alerts_add has them) to body. */
+void api_alerts_set(struct http_request *req, json_t *body, const struct alert_list *alerts,
+                    unsigned withheld);
 
 #endif

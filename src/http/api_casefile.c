@@ -284,45 +284,40 @@ contacts_json(const struct app *app, const struct contact *contacts, size_t n)
     return items;
 }
 
-/* The person's exit determination as of today (a read of its own, audited), for the answer to
- * a change; app->record then holds the person's record as it is now. */
-static json_t *
-exit_now(struct http_request *req, struct br_error *err)
+/* Asks the change about to be made for its answer: the person's exit determination and alerts
+ * as of today, read in the change's transaction (app.h app_answer_next_change). */
+static void
+answer_ask(struct http_request *req, struct change_answer *answer)
 {
-    struct stored_person person;
-
-    if (app_person_exit(req->app, &req->actor, req->ids[0], req->app->today, &person,
-                        &req->app->exits, err) != 0)
-        return NULL;
-    json_t *id = bundle_person_id(&person);
-    json_t *out = bundle_encode_exits(&req->app->catalog, &req->app->record, &req->app->exits, id);
-    json_decref(id);
-    return out;
+    answer->actor = &req->actor;
+    answer->person_id = req->ids[0];
+    answer->as_of = req->app->today;
+    app_answer_next_change(req->app, answer);
 }
 
-/* Answers a change that moves the exit clock: status with {item_name: item (stolen), "exit": the
- * person's determination as of today, "alerts" and "withheld": the person's alerts as of today,
- * as GET /api/v1/people/{id}/alerts has them (api_alerts_add)}; false when a read failed (the
- * change is made, but the answer is an error). */
-static bool
-reply_to_change(struct http_request *req, struct http_response *res, int status,
-                const char *item_name, json_t *item)
+/* Withdraws the request, if the change did not take it, and frees the answer. */
+static void
+answer_drop(struct http_request *req, struct change_answer *answer)
 {
-    struct br_error err;
+    app_answer_next_change(req->app, NULL);
+    alert_list_cleanup(&answer->alerts);
+}
 
-    br_error_clear(&err);
-    json_t *body = json_pack("{s:o}", item_name, item);
-    json_t *exit = exit_now(req, &err);
-    if (exit != NULL)
-        json_object_set_new(body, "exit", exit);
-    if (exit == NULL || api_alerts_add(req, req->app->today, body, &err) != 0) {
-        /* The change is made; only its answer failed. */
-        json_decref(body);
-        http_error_reply(req, res, &err);
-        return false;
-    }
+/* Answers a change that moves the exit clock (asked for by answer_ask): status with {item_name:
+ * item (stolen), "exit": the person's determination as of today, "alerts" and "withheld": the
+ * person's alerts as of today, as GET /api/v1/people/{id}/alerts has them}. */
+static void
+reply_to_change(struct http_request *req, struct http_response *res, int status,
+                const char *item_name, json_t *item, struct change_answer *answer)
+{
+    json_t *id = bundle_person_id(&answer->person);
+    json_t *body = json_pack("{s:o, s:o}", item_name, item, "exit",
+                             bundle_encode_exits(&req->app->catalog, &req->app->record,
+                                                 &req->app->exits, id));
+    json_decref(id);
+    api_alerts_set(req, body, &answer->alerts, answer->withheld);
+    answer_drop(req, answer);
     http_reply_json(res, status, body);
-    return true;
 }
 
 /* ---- enrollments ---------------------------------------------------------------------------- */
@@ -355,6 +350,7 @@ out:
 void
 api_enrollments_create(struct http_request *req, struct http_response *res)
 {
+    struct change_answer answer;
     static const char *const known[] = {"program", "eligibility_date", "facts"};
     struct enrollment enrollment = {0};
     struct br_error err;
@@ -379,17 +375,18 @@ api_enrollments_create(struct http_request *req, struct http_response *res)
     if (refused_fields(req, res, &err, "the eligibility determination cannot be recorded"))
         return;
     facts = json_dumps(snapshot, JSON_COMPACT | JSON_SORT_KEYS);
+    answer_ask(req, &answer);
     if (app_determine_eligibility(req->app, &req->actor, req->ids[0], &enrollment, facts, &err) !=
         0) {
+        answer_drop(req, &answer);
         http_error_reply(req, res, &err);
         goto out;
     }
-    if (reply_to_change(req, res, 201, "enrollment",
-                        enrollment_json(req->app, &enrollment, NULL))) {
-        http_header_add(res, "Location", PEOPLE_PATH "/%lld/enrollments/%lld",
-                        (long long)req->ids[0], (long long)enrollment.id);
-        etag_add(res, enrollment.version);
-    }
+    reply_to_change(req, res, 201, "enrollment", enrollment_json(req->app, &enrollment, NULL),
+                    &answer);
+    http_header_add(res, "Location", PEOPLE_PATH "/%lld/enrollments/%lld", (long long)req->ids[0],
+                    (long long)enrollment.id);
+    etag_add(res, enrollment.version);
 out:
     free(facts);
 }
@@ -399,6 +396,7 @@ out:
 static void
 enrollment_correct(struct http_request *req, struct http_response *res)
 {
+    struct change_answer answer;
     static const char *const known[] = {"eligibility_date"};
     struct enrollment enrollment;
     struct br_error err;
@@ -417,13 +415,16 @@ enrollment_correct(struct http_request *req, struct http_response *res)
                        "or before the day it is recorded");
     if (refused_fields(req, res, &err, "the eligibility determination cannot be corrected"))
         return;
+    answer_ask(req, &answer);
     if (app_correct_enrollment(req->app, &req->actor, req->ids[0], req->ids[1], eligibility_on,
                                version, &enrollment, &err) != 0) {
+        answer_drop(req, &answer);
         http_error_reply(req, res, &err);
         return;
     }
-    if (reply_to_change(req, res, 200, "enrollment", enrollment_json(req->app, &enrollment, NULL)))
-        etag_add(res, enrollment.version);
+    reply_to_change(req, res, 200, "enrollment", enrollment_json(req->app, &enrollment, NULL),
+                    &answer);
+    etag_add(res, enrollment.version);
 }
 
 /* PATCH .../enrollments/{eid} takes one change: the manual exit, {"exit": {"reason": R}}, or a
@@ -431,6 +432,7 @@ enrollment_correct(struct http_request *req, struct http_response *res)
 void
 api_enrollment_patch(struct http_request *req, struct http_response *res)
 {
+    struct change_answer answer;
     static const char *const known[] = {"exit"};
     enum manual_exit_reason reason = MANUAL_EXIT_REASON_COUNT;
     struct manual_exit done;
@@ -472,8 +474,10 @@ api_enrollment_patch(struct http_request *req, struct http_response *res)
     }
     if (refused_fields(req, res, &err, "the exit cannot be recorded"))
         return;
+    answer_ask(req, &answer);
     if (app_manual_exit(req->app, &req->actor, req->ids[0], req->ids[1], reason, &done, &err) !=
         0) {
+        answer_drop(req, &answer);
         http_error_reply(req, res, &err);
         return;
     }
@@ -489,7 +493,7 @@ api_enrollment_patch(struct http_request *req, struct http_response *res)
         manual_exit_reason_name(reason), "excluded_from_performance",
         manual_exit_reason_excludes(reason), "closed_services", closed, "closed_plan",
         manual_exit_plan_json(&done.plan));
-    reply_to_change(req, res, 200, "manual_exit", item);
+    reply_to_change(req, res, 200, "manual_exit", item, &answer);
 }
 
 /* ---- eligibility ---------------------------------------------------------------------------- */
@@ -616,6 +620,7 @@ out:
 void
 api_services_create(struct http_request *req, struct http_response *res)
 {
+    struct change_answer answer;
     static const char *const known[] = {
         "program", "code", "start_date", "end_date", "projected_end_date", "provider", "note"};
     struct service service = {0};
@@ -646,18 +651,19 @@ api_services_create(struct http_request *req, struct http_response *res)
     detail.staff_id = req->actor.user_id;
     /* RULES.md §3 (eligibility first, YOUTH's objective assessment first) is app_record_service's
      * to check against the whole record: its field errors name this service's fields. */
+    answer_ask(req, &answer);
     if (app_record_service(req->app, &req->actor, req->ids[0], &service, &detail, note, &err) !=
         0) {
+        answer_drop(req, &answer);
         http_error_reply(req, res, &err);
         return;
     }
     json_t *item = service_json(req->app, &service);
     json_object_set_new(item, "provider", json_string(detail.provider));
-    if (reply_to_change(req, res, 201, "service", item)) {
-        http_header_add(res, "Location", PEOPLE_PATH "/%lld/services/%lld", (long long)req->ids[0],
-                        (long long)service.id);
-        etag_add(res, service.version);
-    }
+    reply_to_change(req, res, 201, "service", item, &answer);
+    http_header_add(res, "Location", PEOPLE_PATH "/%lld/services/%lld", (long long)req->ids[0],
+                    (long long)service.id);
+    etag_add(res, service.version);
 }
 
 /* A member that may be cleared: *set when present, *out DATE_NONE when null. */
@@ -674,6 +680,7 @@ date_change(json_t *body, const char *name, bool *set, int32_t *out, struct br_e
 void
 api_service_patch(struct http_request *req, struct http_response *res)
 {
+    struct change_answer answer;
     static const char *const known[] = {"start_date", "end_date", "projected_end_date", "code",
                                         "provider"};
     struct service_correction change = {0};
@@ -706,16 +713,18 @@ api_service_patch(struct http_request *req, struct http_response *res)
     if (refused_fields(req, res, &err, "the service cannot be changed"))
         return;
     /* RULES.md §3 is app_correct_service's to check against the whole record. */
+    answer_ask(req, &answer);
     if (app_correct_service(req->app, &req->actor, req->ids[0], req->ids[1], &change, &service,
                             &err) != 0) {
+        answer_drop(req, &answer);
         http_error_reply(req, res, &err);
         return;
     }
     json_t *item = service_json(req->app, &service);
     if (change.provider != NULL)
         json_object_set_new(item, "provider", json_string(change.provider));
-    if (reply_to_change(req, res, 200, "service", item))
-        etag_add(res, service.version);
+    reply_to_change(req, res, 200, "service", item, &answer);
+    etag_add(res, service.version);
 }
 
 /* ---- planned gaps --------------------------------------------------------------------------- */
@@ -747,6 +756,7 @@ out:
 void
 api_gaps_create(struct http_request *req, struct http_response *res)
 {
+    struct change_answer answer;
     static const char *const known[] = {"program", "start_date",     "planned_end_date",
                                         "reason",  "services_after", "note"};
     struct planned_gap gap = {0};
@@ -766,13 +776,15 @@ api_gaps_create(struct http_request *req, struct http_response *res)
     const char *note = text_member(req->json, "note", true, NOTE_BODY_MAX, &err);
     if (refused_fields(req, res, &err, "the planned gap cannot be recorded"))
         return;
+    answer_ask(req, &answer);
     if (app_record_gap(req->app, &req->actor, req->ids[0], &gap, after, note, &err) != 0) {
+        answer_drop(req, &answer);
         http_error_reply(req, res, &err);
         return;
     }
     json_t *item = gap_json(req->app, &gap);
     json_object_set_new(item, "services_after", json_string(after));
-    reply_to_change(req, res, 201, "gap", item);
+    reply_to_change(req, res, 201, "gap", item, &answer);
 }
 
 /* ---- case notes and contacts ---------------------------------------------------------------- */

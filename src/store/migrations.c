@@ -300,18 +300,7 @@ static const char migration_1_sql[] =
 
     /* The audit log is append-only: the schema itself refuses to change or remove an entry,
      * so not even a bug in braid can rewrite history (RULES.md §11). */
-    "CREATE TABLE audit_log (\n"
-    "    id INTEGER PRIMARY KEY,\n"
-    "    at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
-    "    user_id INTEGER,\n"
-    "    person_id INTEGER,\n"
-    "    action TEXT NOT NULL,\n"
-    "    entity TEXT,\n"
-    "    entity_id INTEGER,\n"
-    "    reason TEXT,\n"
-    "    before TEXT,\n"
-    "    after TEXT\n"
-    ");\n"
+    "CREATE TABLE audit_log (\n" MIGRATIONS_AUDIT_COLUMNS ");\n"
     "CREATE INDEX audit_log_person ON audit_log (person_id, id);\n"
     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log\n"
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;\n"

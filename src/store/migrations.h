@@ -9,6 +9,20 @@
 
 #include <stddef.h>
 
+/* The columns of an audit log: the database's audit_log (migration 1) and the log of reads
+ * (sqlite_read_log.c) have the same. */
+#define MIGRATIONS_AUDIT_COLUMNS                                                                    \
+    "    id INTEGER PRIMARY KEY,\n"                                                                \
+    "    at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"                                            \
+    "    user_id INTEGER,\n"                                                                       \
+    "    person_id INTEGER,\n"                                                                     \
+    "    action TEXT NOT NULL,\n"                                                                  \
+    "    entity TEXT,\n"                                                                           \
+    "    entity_id INTEGER,\n"                                                                     \
+    "    reason TEXT,\n"                                                                           \
+    "    before TEXT,\n"                                                                           \
+    "    after TEXT\n"
+
 struct migration {
     int version;      /* 1, 2, ... without gaps */
     const char *name; /* for messages: "initial schema" */

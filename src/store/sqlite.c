@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -26,9 +27,9 @@
 #include "core/date.h"
 #include "core/mem.h"
 #include "store/migrations.h"
+#include "store/sqlite_read_log.h"
 #include "store/sqlite_writer.h"
 
-#define STORE_SQLITE_BUSY_TIMEOUT_MS 5000
 /* Online backup copies this many pages per step, letting writers in between steps. */
 #define STORE_SQLITE_BACKUP_PAGES 256
 #define STORE_SQLITE_BACKUP_PAUSE_MS 20
@@ -81,6 +82,7 @@ enum stmt_id {
     STMT_NOTE_INSERT,
     STMT_CONTACT_INSERT,
     STMT_AUDIT_APPEND,
+    STMT_READ_LOG_APPEND,
     STMT_CLOCKS_DELETE,
     STMT_CLOCK_INSERT,
     STMT_CLOCKS_GET,
@@ -148,15 +150,16 @@ enum stmt_id {
     STMT_PLAN_REVIEWS_OF,
     STMT_OUTCOME_INSERT,
     STMT_OUTCOMES_OF,
-    STMT_AUDIT_OF,
     STMT_USERS_PAGE,
     STMT_USERS_COUNT,
     STMT_AGENCIES_PAGE,
     STMT_AGENCIES_COUNT,
     STMT_ROLES_ALL,
-    STMT_AUDIT_PAGE_ALL,
+    STMT_AUDIT_NEWEST_ALL,
+    STMT_READS_NEWEST_ALL,
     STMT_AUDIT_COUNT_ALL,
-    STMT_AUDIT_PAGE_OF,
+    STMT_AUDIT_NEWEST_OF,
+    STMT_READS_NEWEST_OF,
     STMT_AUDIT_COUNT_OF,
     STMT_SERVICE_CORRECT,
     STMT_SERVICE_EXISTS,
@@ -279,6 +282,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
                             "responded, outcome) VALUES (?, ?, ?, ?, ?, ?)",
     [STMT_AUDIT_APPEND] = "INSERT INTO audit_log (user_id, person_id, action, entity, entity_id, "
                           "reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    /* The log of reads of an in-memory database (a file's is written by sqlite_read_log.c). */
+    [STMT_READ_LOG_APPEND] = "INSERT INTO reads.read_log (user_id, person_id, action, entity, "
+                             "entity_id, reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 
     [STMT_CLOCKS_DELETE] = "DELETE FROM exit_clocks WHERE person_id = ?",
     [STMT_CLOCK_INSERT] =
@@ -455,10 +461,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_OUTCOMES_OF] = "SELECT id, kind, outcome_date, quarter, earnings_cents, employer_id, "
                          "detail_type, source FROM outcomes WHERE person_id = ? "
                          "ORDER BY outcome_date, id",
-    [STMT_AUDIT_OF] = "SELECT id, at, user_id, action, entity, entity_id, reason, after "
-                      "FROM (SELECT * FROM audit_log WHERE person_id = ? ORDER BY id DESC "
-                      "LIMIT ?) ORDER BY id",
-
     /* Administration: pages are LIMIT ? OFFSET ? after any filter parameter. */
     [STMT_USERS_PAGE] = "SELECT u.id, u.email, u.name, u.role, coalesce(a.code, ''), u.active "
                         "FROM users u LEFT JOIN agencies a ON a.id = u.agency_id "
@@ -467,15 +469,23 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_AGENCIES_PAGE] = "SELECT id, code, name FROM agencies ORDER BY id LIMIT ? OFFSET ?",
     [STMT_AGENCIES_COUNT] = "SELECT count(*) FROM agencies",
     [STMT_ROLES_ALL] = "SELECT code, title FROM roles ORDER BY code",
-    /* Two statements rather than "person_id = ? OR ? = 0", so the person's index serves one. */
-    [STMT_AUDIT_PAGE_ALL] = "SELECT id, coalesce(person_id, 0), at, coalesce(user_id, 0), action, "
-                            "entity, coalesce(entity_id, 0), reason, after FROM audit_log "
-                            "ORDER BY id DESC LIMIT ? OFFSET ?",
-    [STMT_AUDIT_COUNT_ALL] = "SELECT count(*) FROM audit_log",
-    [STMT_AUDIT_PAGE_OF] = "SELECT id, coalesce(person_id, 0), at, coalesce(user_id, 0), action, "
-                           "entity, coalesce(entity_id, 0), reason, after FROM audit_log "
-                           "WHERE person_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-    [STMT_AUDIT_COUNT_OF] = "SELECT count(*) FROM audit_log WHERE person_id = ?",
+    /* The audit log is two: the changes' entries in the database (audit_log) and the reads' in
+     * the log of reads (sqlite_read_log.h).  Each is read newest first, in the order of its ids,
+     * and the two are merged by time (audit_merge).  Two statements each rather than
+     * "person_id = ? OR ? = 0", so the person's index serves one. */
+#define AUDIT_COLUMNS "SELECT id, coalesce(person_id, 0), at, coalesce(user_id, 0), action, " \
+                      "entity, coalesce(entity_id, 0), reason, after "
+    [STMT_AUDIT_NEWEST_ALL] = AUDIT_COLUMNS "FROM audit_log ORDER BY id DESC LIMIT ?",
+    [STMT_READS_NEWEST_ALL] = AUDIT_COLUMNS "FROM reads.read_log ORDER BY id DESC LIMIT ?",
+    [STMT_AUDIT_COUNT_ALL] = "SELECT (SELECT count(*) FROM audit_log) + "
+                             "(SELECT count(*) FROM reads.read_log)",
+    [STMT_AUDIT_NEWEST_OF] =
+        AUDIT_COLUMNS "FROM audit_log WHERE person_id = ?1 ORDER BY id DESC LIMIT ?2",
+    [STMT_READS_NEWEST_OF] =
+        AUDIT_COLUMNS "FROM reads.read_log WHERE person_id = ?1 ORDER BY id DESC LIMIT ?2",
+    [STMT_AUDIT_COUNT_OF] = "SELECT (SELECT count(*) FROM audit_log WHERE person_id = ?1) + "
+                            "(SELECT count(*) FROM reads.read_log WHERE person_id = ?1)",
+#undef AUDIT_COLUMNS
 };
 
 struct sqlite_store {
@@ -1022,27 +1032,20 @@ out:
 
 /* ---- transactions -------------------------------------------------------------------------- */
 
-static int audit_insert(struct sqlite_store *s, const struct audit_entry *entry,
+static int audit_insert(struct sqlite_store *s, enum stmt_id id, const struct audit_entry *entry,
                         struct br_error *err);
 
-/* What a commit holds: a change, or only the audit entries of a read (which need not wait for
- * the disk: sqlite_writer.h). */
-enum commit_kind {
-    COMMIT_CHANGE,
-    COMMIT_READ_AUDIT,
-};
-
 /* Ends what write_begin started, once the transaction is over (a failed statement may have ended
- * it, a failed COMMIT leaves it open): gives the write lock back and, after a commit of a change,
- * returns only once the commit is on disk (sqlite_writer.h). */
+ * it, a failed COMMIT leaves it open): gives the write lock back and, after a commit, returns
+ * only once the commit is on disk (sqlite_writer.h). */
 static int
-write_end(struct sqlite_store *s, bool committed, enum commit_kind kind, struct br_error *err)
+write_end(struct sqlite_store *s, bool committed, struct br_error *err)
 {
     struct br_error ignored;
 
     if (!s->holds_write_lock || !sqlite3_get_autocommit(s->db))
         return 0;
-    uint64_t commit = committed ? sqlite_writer_committed(s->writer, kind == COMMIT_CHANGE) : 0;
+    uint64_t commit = committed ? sqlite_writer_committed(s->writer) : 0;
     br_error_clear(&ignored);
     /* What runs outside write_begin (a lone statement) is synced by SQLite itself. */
     exec_stmt(s, STMT_SYNC_FULL, "make commits sync again", &ignored);
@@ -1050,11 +1053,6 @@ write_end(struct sqlite_store *s, bool committed, enum commit_kind kind, struct 
     sqlite_writer_unlock(s->writer);
     if (!committed)
         return 0;
-    /* Only the audit entries of a read: on disk within SQLITE_WRITER_SYNC_DELAY_MS. */
-    if (kind == COMMIT_READ_AUDIT) {
-        sqlite_writer_sync_soon(s->writer);
-        return 0;
-    }
     return sqlite_writer_sync(s->writer, commit, err);
 }
 
@@ -1080,19 +1078,19 @@ write_begin(struct sqlite_store *s, const char *what, struct br_error *err)
         rc = exec_stmt(s, STMT_BEGIN, what, err);
     if (rc != 0) {
         br_error_clear(&ignored);
-        write_end(s, false, COMMIT_CHANGE, &ignored);
+        write_end(s, false, &ignored);
     }
     return rc;
 }
 
 /* Commits the open transaction; after write_begin, durably (write_end). */
 static int
-commit_any(struct sqlite_store *s, const char *what, enum commit_kind kind, struct br_error *err)
+commit_any(struct sqlite_store *s, const char *what, struct br_error *err)
 {
     int rc = exec_stmt(s, STMT_COMMIT, what, err);
     if (rc != 0)
         return rc;
-    return write_end(s, true, kind, err);
+    return write_end(s, true, err);
 }
 
 /* Rolls back the open transaction, if any, and gives back the write lock; this function can't
@@ -1105,28 +1103,16 @@ rollback_any(struct sqlite_store *s, const char *what)
     br_error_clear(&ignored);
     if (!sqlite3_get_autocommit(s->db))
         exec_stmt(s, STMT_ROLLBACK, what, &ignored);
-    write_end(s, false, COMMIT_CHANGE, &ignored);
+    write_end(s, false, &ignored);
 }
 
 /* Forgets the audit entries a read queued. */
 static void
 queue_clear(struct sqlite_store *s)
 {
-    for (size_t i = 0; i < s->n_queued; i++) {
-        struct audit_entry *e = &s->queued[i];
-        free((char *)e->action);
-        free((char *)e->entity);
-        free((char *)e->reason);
-        free((char *)e->before);
-        free((char *)e->after);
-    }
+    for (size_t i = 0; i < s->n_queued; i++)
+        sqlite_audit_entry_free(&s->queued[i]);
     s->n_queued = 0;
-}
-
-static char *
-copy_text(const char *text)
-{
-    return text != NULL ? xstrdup(text) : NULL;
 }
 
 /* Keeps a copy of an audit entry of the open read, for read_commit. */
@@ -1134,24 +1120,15 @@ static void
 queue_audit(struct sqlite_store *s, const struct audit_entry *entry)
 {
     xgrow(&s->queued, &s->cap_queued, s->n_queued + 1, sizeof(*s->queued));
-    s->queued[s->n_queued++] = (struct audit_entry){
-        .user_id = entry->user_id,
-        .person_id = entry->person_id,
-        .action = copy_text(entry->action),
-        .entity = copy_text(entry->entity),
-        .entity_id = entry->entity_id,
-        .reason = copy_text(entry->reason),
-        .before = copy_text(entry->before),
-        .after = copy_text(entry->after),
-    };
+    sqlite_audit_entry_copy(&s->queued[s->n_queued++], entry);
 }
 
-/* Ends a read transaction, then writes the audit entries it queued in a write transaction of
- * their own: a read is answered only after its audit entries are committed (a crash of braid
- * cannot lose them), and they are on disk within SQLITE_WRITER_SYNC_DELAY_MS (sqlite_writer.h),
- * so the disk's slow syncs do not hold up reads.  Every change the read could have seen is on
- * disk before it returns (the WAL is synced in order), so no answer shows a change that could
- * still be lost. */
+/* Ends a read transaction, then hands the audit entries it queued to the log of reads
+ * (sqlite_read_log.h), which commits them to a file of their own, so that the database's page
+ * caches survive reads: a read is answered only after its audit entries are committed (a crash
+ * of braid cannot lose them), and they are on disk within SQLITE_WRITER_SYNC_DELAY_MS.  Every
+ * change the read could have seen is on disk before it returns, so no answer shows a change that
+ * could still be lost.  (An in-memory database keeps its log of reads attached in memory.) */
 static int
 read_commit(struct sqlite_store *s, struct br_error *err)
 {
@@ -1161,18 +1138,20 @@ read_commit(struct sqlite_store *s, struct br_error *err)
     if (rc != 0)
         rollback_any(s, "end a read");
     s->reading = false;
-    if (rc == 0 && s->n_queued > 0) {
+    if (rc == 0 && s->n_queued > 0 && s->writer != NULL) {
+        rc = sqlite_read_log_append(sqlite_writer_read_log(s->writer), s->queued, s->n_queued,
+                                    err);
+        uint64_t seen = sqlite_writer_last_commit(s->writer);
+        if (rc == 0 && !sqlite_writer_durable(s->writer, seen))
+            rc = sqlite_writer_sync(s->writer, seen, err);
+    } else if (rc == 0 && s->n_queued > 0) {
         rc = write_begin(s, what, err);
-        /* Under the write lock: every change this read could have seen is counted by now. */
-        uint64_t seen = rc == 0 && s->holds_write_lock ? sqlite_writer_last_change(s->writer) : 0;
         for (size_t i = 0; rc == 0 && i < s->n_queued; i++)
-            rc = audit_insert(s, &s->queued[i], err);
+            rc = audit_insert(s, STMT_READ_LOG_APPEND, &s->queued[i], err);
         if (rc == 0)
-            rc = commit_any(s, what, COMMIT_READ_AUDIT, err);
+            rc = commit_any(s, what, err);
         if (rc != 0)
             rollback_any(s, what);
-        if (rc == 0 && seen > 0)
-            rc = sqlite_writer_sync(s->writer, seen, err);
     }
     queue_clear(s);
     return rc;
@@ -1203,7 +1182,7 @@ op_end(struct sqlite_store *s, bool own, int rc, struct br_error *err)
     if (!own)
         return rc;
     if (rc == 0)
-        return commit_any(s, "commit", COMMIT_CHANGE, err);
+        return commit_any(s, "commit", err);
     rollback_any(s, "roll back");
     return rc;
 }
@@ -1255,7 +1234,7 @@ sqlite_commit(struct store *st, struct br_error *err)
 
     if (s->reading)
         return read_commit(s, err);
-    return commit_any(s, "commit the transaction", COMMIT_CHANGE, err);
+    return commit_any(s, "commit the transaction", err);
 }
 
 /* Rolls back the open transaction, if any; this function can't fail. */
@@ -2380,17 +2359,19 @@ sqlite_audit_append(struct store *st, const struct audit_entry *entry, struct br
         queue_audit(s, entry);
         return 0;
     }
-    return audit_insert(s, entry, err);
+    return audit_insert(s, STMT_AUDIT_APPEND, entry, err);
 }
 
+/* Inserts an entry by statement id: STMT_AUDIT_APPEND (a change's) or STMT_READ_LOG_APPEND. */
 static int
-audit_insert(struct sqlite_store *s, const struct audit_entry *entry, struct br_error *err)
+audit_insert(struct sqlite_store *s, enum stmt_id id, const struct audit_entry *entry,
+             struct br_error *err)
 {
     const char *what = "write the audit log";
     sqlite3_stmt *stmt = NULL;
     int rc;
 
-    if ((rc = stmt_get(s, STMT_AUDIT_APPEND, &stmt, what, err)) != 0)
+    if ((rc = stmt_get(s, id, &stmt, what, err)) != 0)
         return rc;
     struct binder b = bind_start(stmt);
     bind_id(&b, entry->user_id);
@@ -3150,9 +3131,10 @@ sqlite_token_user(struct store *st, const uint8_t hash[STORE_HASH_SIZE], int64_t
  * other connections may go on between steps (the copy restarts from a consistent snapshot); a
  * busy source is waited for, up to the busy timeout. */
 static int
-copy_database(sqlite3 *dest, sqlite3 *src, const char *what, struct br_error *err)
+copy_database(sqlite3 *dest, sqlite3 *src, const char *src_name, const char *what,
+              struct br_error *err)
 {
-    sqlite3_backup *backup = sqlite3_backup_init(dest, "main", src, "main");
+    sqlite3_backup *backup = sqlite3_backup_init(dest, "main", src, src_name);
     int busy = 0;
     int rc;
 
@@ -3205,7 +3187,17 @@ sqlite_backup(struct store *st, const char *path, struct br_error *err)
 
     if ((rc = open_plain(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what, err)) != 0)
         goto out;
-    rc = copy_database(dest, s->db, what, err);
+    rc = copy_database(dest, s->db, "main", what, err);
+    sqlite3_close(dest);
+    dest = NULL;
+    /* The log of reads goes beside the copy, as it is beside the database. */
+    char *log = sqlite3_mprintf("%s" SQLITE_READ_LOG_SUFFIX, path);
+    if (rc == 0 && log == NULL)
+        rc = br_error_set(err, BR_EIO, "cannot %s: out of memory", what);
+    if (rc == 0 && (rc = open_plain(log, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what,
+                                    err)) == 0)
+        rc = copy_database(dest, s->db, "reads", what, err);
+    sqlite3_free(log);
 out:
     sqlite3_close(dest);
     return rc;
@@ -3233,6 +3225,31 @@ check_braid_database(sqlite3 *db, const char *path, struct br_error *err)
     return 0;
 }
 
+/* Restores the log of reads beside the backup from, if there is one, beside the database path.
+ * A backup without one (made before braid kept reads apart) leaves the database's as it is. */
+static int
+restore_read_log(const char *path, const char *from, struct br_error *err)
+{
+    const char *what = "restore the log of reads";
+    char *from_log = sqlite3_mprintf("%s" SQLITE_READ_LOG_SUFFIX, from);
+    char *log = sqlite3_mprintf("%s" SQLITE_READ_LOG_SUFFIX, path);
+    sqlite3 *src = NULL, *dest = NULL;
+    int rc = 0;
+
+    if (from_log == NULL || log == NULL)
+        rc = br_error_set(err, BR_EIO, "cannot %s: out of memory", what);
+    else if (access(from_log, F_OK) == 0 &&
+             (rc = open_plain(from_log, SQLITE_OPEN_READONLY, &src, what, err)) == 0 &&
+             (rc = open_plain(log, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what,
+                              err)) == 0)
+        rc = copy_database(dest, src, "main", what, err);
+    sqlite3_close(dest);
+    sqlite3_close(src);
+    sqlite3_free(from_log);
+    sqlite3_free(log);
+    return rc;
+}
+
 int
 store_sqlite_restore(const char *path, const char *from, struct br_error *err)
 {
@@ -3249,7 +3266,9 @@ store_sqlite_restore(const char *path, const char *from, struct br_error *err)
         goto out;
     if ((rc = open_plain(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what, err)) != 0)
         goto out;
-    rc = copy_database(dest, src, what, err);
+    rc = copy_database(dest, src, "main", what, err);
+    if (rc == 0)
+        rc = restore_read_log(path, from, err);
 out:
     sqlite3_close(dest);
     sqlite3_close(src);
@@ -4420,20 +4439,78 @@ row_copy_cut(struct row *r, char *buf, size_t size)
     buf[len] = '\0';
 }
 
-static const char *
-read_audit(sqlite3_stmt *stmt, void *item)
+/* Merges the newest entries of the changes' audit log and of the log of reads (person_id > 0:
+ * that person's), newest first by time — within a second a change is taken to come before a
+ * read, so the reads of a second are listed above its changes (and below them oldest first,
+ * audit_load) — and in the order of the ids within each log: skips skip
+ * of them, then keeps up to limit in *entries. */
+static int
+audit_merge(struct sqlite_store *s, int64_t person_id, int64_t skip, int64_t limit,
+            struct audit_record **entries, size_t *n, size_t *cap, const char *what,
+            struct br_error *err)
 {
-    struct audit_record *a = item;
-    struct row r = {stmt, 0, NULL};
-    a->id = row_int64(&r);
-    row_copy_cut(&r, a->at, sizeof(a->at));
-    a->user_id = row_int64(&r);
-    row_copy_cut(&r, a->action, sizeof(a->action));
-    row_copy_cut(&r, a->entity, sizeof(a->entity));
-    a->entity_id = row_int64(&r);
-    row_copy_cut(&r, a->reason, sizeof(a->reason));
-    row_copy_cut(&r, a->after, sizeof(a->after));
-    return r.bad;
+    bool one = person_id > 0;
+    enum stmt_id ids[2] = {one ? STMT_AUDIT_NEWEST_OF : STMT_AUDIT_NEWEST_ALL,
+                           one ? STMT_READS_NEWEST_OF : STMT_READS_NEWEST_ALL};
+    sqlite3_stmt *stmts[2] = {NULL, NULL};
+    int steps[2] = {SQLITE_DONE, SQLITE_DONE};
+    const char *bad = NULL;
+    int rc = 0;
+
+    *n = 0;
+    /* Prepared (and reset) both first: stmt_get resets the statement it returns. */
+    for (int i = 0; i < 2 && rc == 0; i++)
+        rc = stmt_get(s, ids[i], &stmts[i], what, err);
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        struct binder b = bind_start(stmts[i]);
+        if (one)
+            bind_int64(&b, person_id);
+        bind_int64(&b, skip > INT64_MAX - limit ? INT64_MAX : skip + limit);
+        if ((rc = bind_check(&b, what, err)) == 0)
+            steps[i] = sqlite3_step(stmts[i]);
+    }
+    while (rc == 0 && bad == NULL && (int64_t)*n < limit) {
+        bool rows[2] = {steps[0] == SQLITE_ROW, steps[1] == SQLITE_ROW};
+        if (!rows[0] && !rows[1])
+            break;
+        /* "YYYY-MM-DD HH:MM:SS" texts sort as the times they are. */
+        int from = !rows[0] ? 1
+                   : !rows[1] ? 0
+                   : strcmp((const char *)sqlite3_column_text(stmts[0], 2),
+                            (const char *)sqlite3_column_text(stmts[1], 2)) > 0
+                       ? 0
+                       : 1;
+        if (skip > 0) {
+            skip--;
+        } else {
+            xgrow(entries, cap, *n + 1, sizeof(**entries));
+            struct audit_record *a = &(*entries)[*n];
+            memset(a, 0, sizeof(*a));
+            struct row r = {stmts[from], 0, NULL};
+            a->id = row_int64(&r);
+            a->person_id = row_int64(&r);
+            row_copy_cut(&r, a->at, sizeof(a->at));
+            a->user_id = row_int64(&r);
+            row_copy_cut(&r, a->action, sizeof(a->action));
+            row_copy_cut(&r, a->entity, sizeof(a->entity));
+            a->entity_id = row_int64(&r);
+            row_copy_cut(&r, a->reason, sizeof(a->reason));
+            row_copy_cut(&r, a->after, sizeof(a->after));
+            a->read = from == 1;
+            if ((bad = r.bad) == NULL)
+                (*n)++;
+        }
+        steps[from] = sqlite3_step(stmts[from]);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (rc == 0 && bad == NULL && steps[i] != SQLITE_ROW && steps[i] != SQLITE_DONE)
+            rc = fail(steps[i], what, err);
+        if (stmts[i] != NULL)
+            sqlite3_reset(stmts[i]);
+    }
+    if (rc == 0 && bad != NULL)
+        rc = br_error_set(err, BR_EIO, "cannot %s: a row has %s", what, bad);
+    return rc;
 }
 
 static int
@@ -4442,8 +4519,15 @@ sqlite_audit_load(struct store *st, int64_t person_id, size_t max, struct audit_
 {
     if (max == 0 || max > (size_t)INT32_MAX)
         max = INT32_MAX;
-    return casework_load(sqlite_of(st), STMT_AUDIT_OF, person_id, (int64_t)max, entries, n, cap,
-                         sizeof(**entries), read_audit, "load the person's audit log", err);
+    int rc = audit_merge(sqlite_of(st), person_id, 0, (int64_t)max, entries, n, cap,
+                         "load the person's audit log", err);
+    /* Oldest first. */
+    for (size_t i = 0; rc == 0 && i < *n / 2; i++) {
+        struct audit_record swap = (*entries)[i];
+        (*entries)[i] = (*entries)[*n - 1 - i];
+        (*entries)[*n - 1 - i] = swap;
+    }
+    return rc;
 }
 
 /* ---- administration (store.h users_page ... audit_page) ---------------------------------- */
@@ -4572,33 +4656,29 @@ sqlite_roles_load(struct store *st, struct staff_role **roles, size_t *n, size_t
     return 0;
 }
 
-static const char *
-read_audit_entry(sqlite3_stmt *stmt, void *item)
-{
-    struct audit_record *a = item;
-    struct row r = {stmt, 0, NULL};
-    a->id = row_int64(&r);
-    a->person_id = row_int64(&r);
-    row_copy_cut(&r, a->at, sizeof(a->at));
-    a->user_id = row_int64(&r);
-    row_copy_cut(&r, a->action, sizeof(a->action));
-    row_copy_cut(&r, a->entity, sizeof(a->entity));
-    a->entity_id = row_int64(&r);
-    row_copy_cut(&r, a->reason, sizeof(a->reason));
-    row_copy_cut(&r, a->after, sizeof(a->after));
-    return r.bad;
-}
-
 static int
 sqlite_audit_page(struct store *st, int64_t person_id, int64_t limit, int64_t offset,
                   struct audit_record **entries, size_t *n, size_t *cap, int64_t *total,
                   struct br_error *err)
 {
-    bool one = person_id > 0;
-    return page_load(sqlite_of(st), one ? STMT_AUDIT_PAGE_OF : STMT_AUDIT_PAGE_ALL,
-                     one ? STMT_AUDIT_COUNT_OF : STMT_AUDIT_COUNT_ALL, person_id, limit, offset,
-                     entries, n, cap, sizeof(**entries), read_audit_entry, total,
-                     "read the audit log", err);
+    struct sqlite_store *s = sqlite_of(st);
+    const char *what = "read the audit log";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    *n = 0;
+    *total = 0;
+    if ((rc = stmt_get(s, person_id > 0 ? STMT_AUDIT_COUNT_OF : STMT_AUDIT_COUNT_ALL, &stmt, what,
+                       err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    if (person_id > 0)
+        bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_row(stmt, what, what, err)) != 0)
+        return rc;
+    *total = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    return audit_merge(s, person_id, offset, limit, entries, n, cap, what, err);
 }
 
 static const struct store_ops sqlite_ops = {
@@ -4714,6 +4794,23 @@ configure(sqlite3 *db, const char *path, struct br_error *err)
     return 0;
 }
 
+/* Attaches the log of reads (sqlite_read_log.h) as "reads", for the audit log's readers: the
+ * file beside file, or, for an in-memory database (file NULL), one in memory. */
+static int
+attach_read_log(sqlite3 *db, const char *file, struct br_error *err)
+{
+    char *sql = file != NULL ? sqlite3_mprintf("ATTACH DATABASE '%q" SQLITE_READ_LOG_SUFFIX
+                                               "' AS reads", file)
+                             : sqlite3_mprintf("ATTACH DATABASE ':memory:' AS reads");
+    if (sql == NULL)
+        return br_error_set(err, BR_EIO, "cannot open the log of reads: out of memory");
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        return br_error_set(err, BR_EIO, "cannot open the log of reads: %s", sqlite3_errmsg(db));
+    return file != NULL ? 0 : sqlite_read_log_schema(db, "reads", err);
+}
+
 int
 store_sqlite_open(const char *path, struct store **out, struct br_error *err)
 {
@@ -4730,11 +4827,15 @@ store_sqlite_open(const char *path, struct store **out, struct br_error *err)
     if ((rc = configure(s->db, path, err)) != 0)
         goto out;
     const char *file = sqlite3_db_filename(s->db, "main");
-    if (file != NULL && file[0] != '\0')
-        s->writer = sqlite_writer_attach(file, sqlite3_filename_wal(file));
+    bool memory = file == NULL || file[0] == '\0';
+    if (!memory &&
+        (rc = sqlite_writer_attach(file, sqlite3_filename_wal(file), &s->writer, err)) != 0)
+        goto out;
     /* Checkpoints go to the writer's thread, not to whichever commit fills the WAL. */
     if (s->writer != NULL)
         sqlite3_wal_hook(s->db, sqlite_writer_wal_hook, s->writer);
+    if ((rc = attach_read_log(s->db, memory ? NULL : file, err)) != 0)
+        goto out;
     *out = &s->base;
     s = NULL;
 out:

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "core/mem.h"
+#include "store/sqlite_read_log.h"
 
 struct sqlite_writer {
     dev_t dev;
@@ -26,52 +28,73 @@ struct sqlite_writer {
     pthread_mutex_t sync_lock; /* guards the members below */
     pthread_cond_t sync_done;
     uint64_t committed;   /* commits made under the write lock so far */
-    uint64_t last_change; /* the last of them that changed data */
     uint64_t synced;      /* the commits known to be on disk: 1 .. synced */
     bool syncing;         /* a waiter is in fdatasync */
     int sync_errno;       /* the failure of a sync, kept: nothing is durable after it */
-    /* The thread that syncs for commits that do not wait (sqlite_writer_sync_soon). */
-    pthread_t syncer;
-    bool syncer_started;
-    bool sync_wanted;
+    /* The thread that checkpoints the WAL (sqlite_writer_checkpoint_soon). */
+    pthread_t thread;
+    bool thread_started;
     bool checkpoint_wanted;
     bool stopping;
-    pthread_cond_t syncer_wake;
+    pthread_cond_t thread_wake;
     sqlite3 *checkpointer; /* the thread's own connection, opened at its first checkpoint */
+    struct sqlite_read_log *read_log;
 };
 
 /* Every file's writer in this process, looked up by device and inode. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sqlite_writer *registry;
 
-struct sqlite_writer *
-sqlite_writer_attach(const char *db_file, const char *wal_file)
+int
+sqlite_writer_attach(const char *db_file, const char *wal_file, struct sqlite_writer **out,
+                     struct br_error *err)
 {
     struct stat st;
     struct sqlite_writer *w;
+    int rc = 0;
 
-    if (db_file == NULL || db_file[0] == '\0' || wal_file == NULL || stat(db_file, &st) != 0)
-        return NULL;
+    *out = NULL;
+    if (stat(db_file, &st) != 0)
+        return br_error_set(err, BR_EIO, "cannot open the database %s: %s", db_file,
+                            strerror(errno));
     pthread_mutex_lock(&registry_lock);
     for (w = registry; w != NULL; w = w->next)
         if (w->dev == st.st_dev && w->ino == st.st_ino)
             break;
     if (w == NULL) {
+        struct sqlite_read_log *read_log = NULL;
+        size_t size = strlen(db_file) + sizeof(SQLITE_READ_LOG_SUFFIX);
+        char *log_file = xmalloc(size);
+        snprintf(log_file, size, "%s%s", db_file, SQLITE_READ_LOG_SUFFIX);
+        rc = sqlite_read_log_open(log_file, &read_log, err);
+        free(log_file);
+        if (rc != 0) {
+            pthread_mutex_unlock(&registry_lock);
+            return rc;
+        }
         w = xcalloc(1, sizeof(*w));
         w->dev = st.st_dev;
         w->ino = st.st_ino;
         w->db_file = xstrdup(db_file);
         w->wal_file = xstrdup(wal_file);
+        w->read_log = read_log;
         pthread_mutex_init(&w->write_lock, NULL);
         pthread_mutex_init(&w->sync_lock, NULL);
         pthread_cond_init(&w->sync_done, NULL);
-        pthread_cond_init(&w->syncer_wake, NULL);
+        pthread_cond_init(&w->thread_wake, NULL);
         w->next = registry;
         registry = w;
     }
     w->refs++;
     pthread_mutex_unlock(&registry_lock);
-    return w;
+    *out = w;
+    return 0;
+}
+
+struct sqlite_read_log *
+sqlite_writer_read_log(struct sqlite_writer *w)
+{
+    return w->read_log;
 }
 
 void
@@ -90,16 +113,17 @@ sqlite_writer_detach(struct sqlite_writer *w)
     pthread_mutex_unlock(&registry_lock);
     if (!last)
         return;
-    /* Its last connection is gone: the thread makes its last sync, and stops. */
+    /* Its last connection is gone: the thread stops. */
     pthread_mutex_lock(&w->sync_lock);
-    bool started = w->syncer_started;
+    bool started = w->thread_started;
     w->stopping = true;
-    pthread_cond_broadcast(&w->syncer_wake);
+    pthread_cond_broadcast(&w->thread_wake);
     pthread_mutex_unlock(&w->sync_lock);
     if (started)
-        pthread_join(w->syncer, NULL);
+        pthread_join(w->thread, NULL);
     sqlite3_close(w->checkpointer);
-    pthread_cond_destroy(&w->syncer_wake);
+    sqlite_read_log_close(w->read_log);
+    pthread_cond_destroy(&w->thread_wake);
     pthread_mutex_destroy(&w->write_lock);
     pthread_mutex_destroy(&w->sync_lock);
     pthread_cond_destroy(&w->sync_done);
@@ -128,22 +152,22 @@ sqlite_writer_lock(struct sqlite_writer *w, int timeout_ms, struct br_error *err
 }
 
 uint64_t
-sqlite_writer_committed(struct sqlite_writer *w, bool change)
+sqlite_writer_committed(struct sqlite_writer *w)
 {
     pthread_mutex_lock(&w->sync_lock);
     uint64_t commit = ++w->committed;
-    if (change)
-        w->last_change = commit;
     pthread_mutex_unlock(&w->sync_lock);
     return commit;
 }
 
 uint64_t
-sqlite_writer_last_change(struct sqlite_writer *w)
+sqlite_writer_last_commit(struct sqlite_writer *w)
 {
+    pthread_mutex_lock(&w->write_lock);
     pthread_mutex_lock(&w->sync_lock);
-    uint64_t commit = w->last_change;
+    uint64_t commit = w->committed;
     pthread_mutex_unlock(&w->sync_lock);
+    pthread_mutex_unlock(&w->write_lock);
     return commit;
 }
 
@@ -162,11 +186,9 @@ sqlite_writer_unlock(struct sqlite_writer *w)
     pthread_mutex_unlock(&w->write_lock);
 }
 
-/* fdatasync of the WAL file: 0 or an errno.  Any descriptor of the file will do (the kernel
- * syncs the file, not the descriptor).  A WAL that is gone was checkpointed into the database by
- * the last connection to close, which syncs the database first: nothing is left to sync. */
-static int
-wal_sync(const char *wal_file)
+/* Any descriptor of the file will do: the kernel syncs the file, not the descriptor. */
+int
+sqlite_wal_sync(const char *wal_file)
 {
     int fd = open(wal_file, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -189,7 +211,7 @@ sqlite_writer_sync(struct sqlite_writer *w, uint64_t commit, struct br_error *er
         uint64_t covers = w->committed;
         w->syncing = true;
         pthread_mutex_unlock(&w->sync_lock);
-        int failed = wal_sync(w->wal_file);
+        int failed = sqlite_wal_sync(w->wal_file);
         pthread_mutex_lock(&w->sync_lock);
         w->syncing = false;
         if (failed != 0)
@@ -226,84 +248,40 @@ checkpoint(struct sqlite_writer *w)
     sqlite3_wal_checkpoint_v2(w->checkpointer, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
-/* The thread of a writer.  Asked for a sync, it lets SQLITE_WRITER_SYNC_DELAY_MS of commits
- * gather, then syncs them all at once; asked for a checkpoint, it makes one; asked to stop, it
- * syncs what is left first. */
+/* The thread of a writer: asked for a checkpoint, it makes one; asked to stop, it stops. */
 static void *
-syncer_main(void *arg)
+checkpointer_main(void *arg)
 {
     struct sqlite_writer *w = arg;
-    struct br_error ignored;
 
     pthread_mutex_lock(&w->sync_lock);
     for (;;) {
-        if (!w->sync_wanted && !w->checkpoint_wanted && !w->stopping) {
-            pthread_cond_wait(&w->syncer_wake, &w->sync_lock);
+        if (w->stopping)
+            break;
+        if (!w->checkpoint_wanted) {
+            pthread_cond_wait(&w->thread_wake, &w->sync_lock);
             continue;
         }
-        if (w->sync_wanted && !w->stopping) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += SQLITE_WRITER_SYNC_DELAY_MS * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&w->syncer_wake, &w->sync_lock, &until);
-        }
-        bool sync = w->sync_wanted || w->stopping;
-        bool checkpoint_now = w->checkpoint_wanted && !w->stopping;
-        w->sync_wanted = w->checkpoint_wanted = false;
-        uint64_t target = w->committed;
-        bool stop = w->stopping;
+        w->checkpoint_wanted = false;
         pthread_mutex_unlock(&w->sync_lock);
-        br_error_clear(&ignored);
-        if (sync)
-            sqlite_writer_sync(w, target, &ignored);
-        if (checkpoint_now)
-            checkpoint(w);
+        checkpoint(w);
         pthread_mutex_lock(&w->sync_lock);
-        if (stop)
-            break;
     }
     pthread_mutex_unlock(&w->sync_lock);
     return NULL;
 }
 
-/* Sets the flag, starting the thread if need be; false when there is no thread. */
-static bool
-wake_thread(struct sqlite_writer *w, bool *flag)
-{
-    pthread_mutex_lock(&w->sync_lock);
-    *flag = true;
-    if (!w->syncer_started && !w->stopping)
-        w->syncer_started = pthread_create(&w->syncer, NULL, syncer_main, w) == 0;
-    bool started = w->syncer_started;
-    pthread_cond_signal(&w->syncer_wake);
-    pthread_mutex_unlock(&w->sync_lock);
-    return started;
-}
-
-void
-sqlite_writer_sync_soon(struct sqlite_writer *w)
-{
-    /* No thread (it could not be started): the caller's commit is synced here and now. */
-    if (!wake_thread(w, &w->sync_wanted)) {
-        struct br_error ignored;
-        br_error_clear(&ignored);
-        pthread_mutex_lock(&w->sync_lock);
-        uint64_t target = w->committed;
-        pthread_mutex_unlock(&w->sync_lock);
-        sqlite_writer_sync(w, target, &ignored);
-    }
-}
-
 void
 sqlite_writer_checkpoint_soon(struct sqlite_writer *w)
 {
-    /* No thread: the WAL waits for the next checkpoint that can be made (the last connection to
-     * close makes one). */
-    wake_thread(w, &w->checkpoint_wanted);
+    /* No thread (it could not be started): the WAL waits for the next checkpoint that can be
+     * made (the last connection to close makes one). */
+    pthread_mutex_lock(&w->sync_lock);
+    w->checkpoint_wanted = true;
+    if (!w->thread_started && !w->stopping)
+        w->thread_started = pthread_create(&w->thread, NULL, checkpointer_main, w) == 0;
+    pthread_cond_signal(&w->thread_wake);
+    pthread_mutex_unlock(&w->sync_lock);
 }
 
 int

@@ -13,11 +13,10 @@
  * come during it wait for the next.  So a commit still returns only once it is on disk, but many
  * share one sync, and none holds the lock while the disk works.
  *
- * A commit of nothing but the audit entries of reads does not wait for the disk: its sync is
- * left to a thread of the writer, which makes it within SQLITE_WRITER_SYNC_DELAY_MS (the disk's
- * slowest syncs here take 10-40 ms, and a read is answered in half a millisecond).  A read still
- * waits for every change it could have seen (sqlite_writer_last_change): no answer shows a change
- * that could be lost. */
+ * The audit entries of reads are not committed here but to the file's log of reads
+ * (sqlite_read_log.h), so that reads leave the page caches of the file's connections alone; a
+ * read still waits for every change it could have seen (sqlite_writer_last_commit): no answer
+ * shows a change that could be lost. */
 #ifndef BRAID_STORE_SQLITE_WRITER_H
 #define BRAID_STORE_SQLITE_WRITER_H
 
@@ -26,6 +25,7 @@
 
 #include "core/error.h"
 
+#define STORE_SQLITE_BUSY_TIMEOUT_MS 5000
 #define SQLITE_WRITER_SYNC_DELAY_MS 10
 #define SQLITE_WRITER_CHECKPOINT_PAGES 1000 /* SQLite's own default */
 
@@ -33,25 +33,29 @@ struct sqlite_writer;
 struct sqlite3;
 
 /* The writer of the database file db_file (whose WAL is wal_file), shared by every caller that
- * attaches to the same file (by device and inode) until the last detaches.  NULL when db_file
- * cannot be looked at (then the caller goes on without one). */
-struct sqlite_writer *sqlite_writer_attach(const char *db_file, const char *wal_file);
+ * attaches to the same file (by device and inode) until the last detaches.  The first to attach
+ * opens the file's log of reads (sqlite_read_log.h), in db_file SQLITE_READ_LOG_SUFFIX. */
+int sqlite_writer_attach(const char *db_file, const char *wal_file, struct sqlite_writer **out,
+                         struct br_error *err);
 void sqlite_writer_detach(struct sqlite_writer *w);
+
+/* The log of reads of the file, for as long as the caller stays attached. */
+struct sqlite_read_log *sqlite_writer_read_log(struct sqlite_writer *w);
+
+/* fdatasync of a WAL file: 0 or an errno (0 when the file is gone: the last connection to close
+ * checkpointed it into the database, which it synced first). */
+int sqlite_wal_sync(const char *wal_file);
 
 /* Takes the write lock, waiting up to timeout_ms: BR_EIO ("the database is busy") after that. */
 int sqlite_writer_lock(struct sqlite_writer *w, int timeout_ms, struct br_error *err);
 
 /* Called by the lock's holder right after a commit: the commit's number, for sqlite_writer_sync.
- * change: it changed data (not only the audit entries of reads).  This function can't fail. */
-uint64_t sqlite_writer_committed(struct sqlite_writer *w, bool change);
+ * This function can't fail. */
+uint64_t sqlite_writer_committed(struct sqlite_writer *w);
 
-/* The number of the last commit that changed data.  Called under the lock, it covers every change
- * a read that began before could have seen. */
-uint64_t sqlite_writer_last_change(struct sqlite_writer *w);
-
-/* Asks the writer's thread to sync the WAL within SQLITE_WRITER_SYNC_DELAY_MS (for commits that do
- * not wait).  This function can't fail; a failed sync is kept as sqlite_writer_sync says. */
-void sqlite_writer_sync_soon(struct sqlite_writer *w);
+/* The number of the last commit, taken once no commit is under way (it waits for the write
+ * lock): it covers every change a read that ended before the call could have seen. */
+uint64_t sqlite_writer_last_commit(struct sqlite_writer *w);
 
 /* Asks the writer's thread to checkpoint the WAL into the database file (PASSIVE: it waits for
  * no reader or writer), so that no commit does it on a request's time: the connections of a

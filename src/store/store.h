@@ -143,6 +143,7 @@ struct audit_record {
     int64_t entity_id;
     char reason[STORE_TEXT_SIZE];
     char after[1024];
+    bool read; /* the entry of a read (in the log of reads), not of a change */
 };
 
 /* A person's recorded decline of a required co-enrollment that the rules let them decline
@@ -210,9 +211,11 @@ struct store_ops {
      * undo with a savepoint (they nest). */
     int (*begin)(struct store *st, struct br_error *err);
     /* A read: a snapshot in which nothing may be written but audit entries.  They wait in memory
-     * and commit writes them in a transaction of their own, returning once they are committed
-     * (on disk within moments; every change the read could see is on disk on return) — so reads
-     * run side by side and never hold the write lock while they read.  rollback drops them. */
+     * and commit hands them to the log of reads (SQLite: a file of its own beside the database,
+     * sqlite_read_log.h), returning once they are committed there (on disk within moments; every
+     * change the read could see is on disk on return) — so reads run side by side, never hold the
+     * write lock, and leave the database itself unchanged.  rollback drops them.  Audit entries
+     * written in a change's transaction stay with the change, in the database's audit_log. */
     int (*begin_read)(struct store *st, struct br_error *err);
     int (*commit)(struct store *st, struct br_error *err);
     void (*rollback)(struct store *st);
@@ -418,7 +421,9 @@ struct store_ops {
     int (*outcome_insert)(struct store *st, struct outcome *outcome, struct br_error *err);
     int (*outcomes_load)(struct store *st, int64_t person_id, struct outcome **outcomes,
                          size_t *n, size_t *cap, struct br_error *err);
-    /* The person's latest max audit entries (0: all), oldest first. */
+    /* The person's latest max audit entries (0: all), oldest first.  Here and in audit_page the
+     * entries of changes and of reads are merged by time; within a second (the resolution of
+     * their times) a change is taken to come before a read. */
     int (*audit_load)(struct store *st, int64_t person_id, size_t max,
                       struct audit_record **entries, size_t *n, size_t *cap,
                       struct br_error *err);

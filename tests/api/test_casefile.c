@@ -31,16 +31,21 @@ static char auditor_bearer[256];
 #define PATCH_IF(r, path, body, tag)                                                               \
     send_request((r), NULL, "PATCH", (path), (body), S.bearer, "If-Match: " tag, NULL)
 
-/* One number from a query of the database, on a connection of its own. */
+/* One number from a query of the database, on a connection of its own, with the server's log of
+ * reads (PATH-reads) attached as "reads". */
 static long long
 db_count(const char *sql)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *stmt = NULL;
+    char attach[256];
     long long n = -1;
 
     assert_int_equal(sqlite3_open_v2(S.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_busy_timeout(db, 10000);
+    snprintf(attach, sizeof(attach), "ATTACH DATABASE '%s-reads' AS reads", S.db);
+    if (sqlite3_exec(db, attach, NULL, NULL, NULL) != SQLITE_OK)
+        fail_msg("cannot attach the log of reads: %s", sqlite3_errmsg(db));
     if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
         fail_msg("cannot run %s: %s", sql, sqlite3_errmsg(db));
     if (sqlite3_step(stmt) == SQLITE_ROW)
@@ -803,11 +808,18 @@ test_partner_without_consent(void **state)
     long long partner = user_id(PARTNER_EMAIL);
     assert_true(partner > 0);
     long long before = rows_written();
+    /* The refusals of changes are kept with the changes, those of reads in the log of reads. */
+    char reads_sql[256];
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM audit_log WHERE user_id = %lld AND person_id = %lld AND action "
              "IN ('access.refuse', 'disclosure.refuse')",
              partner, (long long)person);
+    snprintf(reads_sql, sizeof(reads_sql),
+             "SELECT count(*) FROM reads.read_log WHERE user_id = %lld AND person_id = %lld AND "
+             "action IN ('access.refuse', 'disclosure.refuse')",
+             partner, (long long)person);
     long long refusals = db_count(sql);
+    long long read_refusals = db_count(reads_sql);
 
     snprintf(path, sizeof(path), "/api/v1/people/%lld/enrollments", (long long)person);
     expect_partner_refused(
@@ -839,10 +851,14 @@ test_partner_without_consent(void **state)
     expect_partner_refused("GET", path, NULL);
     assert_int_equal(rows_written(), before);
 
-    /* Every refusal is on the audit log (RULES.md §11), committed although the request failed. */
+    /* Every refusal is on the audit log (RULES.md §11), committed although the request failed:
+     * the 5 changes' in the database's audit_log, the 7 reads' in the log of reads. */
     long long now = db_count(sql);
-    if (now - refusals != 12)
-        fail_msg("expected 12 refusals audited, found %lld", now - refusals);
+    if (now - refusals != 5)
+        fail_msg("expected 5 refusals of changes audited, found %lld", now - refusals);
+    now = db_count(reads_sql);
+    if (now - read_refusals != 7)
+        fail_msg("expected 7 refusals of reads audited, found %lld", now - read_refusals);
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM audit_log WHERE user_id = %lld AND person_id = %lld AND "
              "after LIKE '%%case_file%%' AND after LIKE '%%write%%'",
@@ -851,9 +867,21 @@ test_partner_without_consent(void **state)
     /* ... and an auditor reading GET /api/v1/audit sees them (when that endpoint answers). */
     snprintf(path, sizeof(path), "/api/v1/audit?person_id=%lld&limit=100", (long long)person);
     send_request(&r, NULL, "GET", path, NULL, auditor_bearer, NULL);
-    if (r.status == 200)
-        assert_non_null(strstr(r.body, "refuse"));
-    else
+    if (r.status == 200) {
+        /* ... the refusals of both logs, each entry naming its log. */
+        bool refused_change = false, refused_read = false;
+        json_t *entries = json_object_get(r.json, "entries");
+        for (size_t i = 0; i < json_array_size(entries); i++) {
+            json_t *e = json_array_get(entries, i);
+            const char *log = member_text(e, "log");
+            if (strstr(member_text(e, "action"), "refuse") == NULL)
+                continue;
+            refused_change |= strcmp(log, "changes") == 0;
+            refused_read |= strcmp(log, "reads") == 0;
+        }
+        assert_true(refused_change);
+        assert_true(refused_read);
+    } else
         printf("[ INFO     ] GET /api/v1/audit answered %ld: the refusals were checked in the "
                "database\n",
                r.status);
@@ -1288,12 +1316,12 @@ test_service_correction(void **state)
     assert_int_equal(rows_written(), before);
 }
 
-/* The audit entries of person so far. */
+/* The audit entries of person so far in log: "reads.read_log" (reads) or "audit_log" (changes). */
 static long long
-audit_entries(int64_t person)
+audit_entries(const char *log, int64_t person)
 {
     char sql[128];
-    snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit_log WHERE person_id = %lld",
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE person_id = %lld", log,
              (long long)person);
     return db_count(sql);
 }
@@ -1313,19 +1341,22 @@ test_service_get(void **state)
     int64_t sid = serve(person, "ADULT", "CAREER_COUNSELING", "2026-10-01", NULL);
     int64_t others = serve(other, "ADULT", "CASE_MANAGEMENT", "2026-09-02", NULL);
 
-    /* The list and the one service are read alike, and audited alike. */
+    /* The list and the one service are read alike, and audited alike, in the log of reads: the
+     * database's audit_log (of changes) does not move. */
     snprintf(path, sizeof(path), "/api/v1/people/%lld/services", (long long)person);
-    long long audited = audit_entries(person);
+    long long changes = audit_entries("audit_log", person);
+    long long audited = audit_entries("reads.read_log", person);
     GET(&list, path);
     expect_status(&list, 200);
-    long long by_list = audit_entries(person) - audited;
+    long long by_list = audit_entries("reads.read_log", person) - audited;
     assert_true(by_list > 0);
     snprintf(path, sizeof(path), "/api/v1/people/%lld/services/%lld", (long long)person,
              (long long)sid);
-    audited = audit_entries(person);
+    audited = audit_entries("reads.read_log", person);
     GET(&r, path);
     expect_status(&r, 200);
-    assert_int_equal(audit_entries(person) - audited, by_list);
+    assert_int_equal(audit_entries("reads.read_log", person) - audited, by_list);
+    assert_int_equal(audit_entries("audit_log", person), changes);
     json_t *listed = NULL;
     json_t *items = json_object_get(list.json, "services");
     for (size_t i = 0; i < json_array_size(items); i++)

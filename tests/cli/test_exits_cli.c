@@ -831,7 +831,8 @@ test_verify_threads(void **state)
     assert_usage_error(not_verify, "--threads applies to --verify only");
     free(people);
     char side[4200];
-    static const char *const suffixes[] = {"", "-wal", "-shm", ".key"};
+    static const char *const suffixes[] = {"",       "-wal",       "-shm",      ".key",
+                                           "-reads", "-reads-wal", "-reads-shm"};
     for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
         snprintf(side, sizeof(side), "%s%s", db, suffixes[i]);
         unlink(side);

@@ -232,11 +232,16 @@ teardown(void **state)
     return 0;
 }
 
+/* On the app's own connection, where the log of reads is attached as "reads". */
 static long long
 count(struct fixture *f, const char *sql)
 {
     return query(store_sqlite_handle(f->app.store), "%s", sql);
 }
+
+/* Every audit entry: of changes (audit_log) and of reads (the log of reads). */
+#define ALL_ENTRIES                                                                                \
+    "SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM reads.read_log)"
 
 /* The rule ids of the person's COENROLLMENT_MISSING alerts, comma-joined. */
 static void
@@ -302,12 +307,12 @@ test_decline_satisfies_the_rule(void **state)
     free(list.items);
 
     /* A second decline of the same rule is a conflict, and writes nothing. */
-    long long before = count(f, "SELECT count(*) FROM audit_log");
+    long long before = count(f, ALL_ENTRIES);
     br_error_clear(&f->err);
     assert_int_equal(app_record_decline(&f->app, &f->cm, f->person, &in, &d, &f->err),
                      BR_ECONFLICT);
     assert_non_null(strstr(f->err.message, "2026-11-20"));
-    assert_int_equal(count(f, "SELECT count(*) FROM audit_log"), before);
+    assert_int_equal(count(f, ALL_ENTRIES), before);
     assert_int_equal(count(f, "SELECT count(*) FROM coenrollment_declines"), 1);
 }
 
@@ -318,6 +323,7 @@ test_bad_declines_are_refused(void **state)
     struct fixture *f = *state;
     struct coenroll_decline d;
     long long before = count(f, "SELECT count(*) FROM audit_log");
+    long long reads = count(f, "SELECT count(*) FROM reads.read_log");
 
     struct decline_input required = {.rule = "WP_FOR_STAFF_ASSISTED"};
     br_error_clear(&f->err);
@@ -353,6 +359,7 @@ test_bad_declines_are_refused(void **state)
     br_error_clear(&f->err);
     assert_int_equal(app_record_decline(&f->app, &f->cm, 999999, &good, &d, &f->err), BR_ENOTFOUND);
     assert_int_equal(count(f, "SELECT count(*) FROM audit_log"), before);
+    assert_int_equal(count(f, "SELECT count(*) FROM reads.read_log"), reads);
 
     /* Partner staff with no consent may not change the case file: refused, and that is all
      * that is written (the refusal, on the audit log). */
@@ -361,11 +368,19 @@ test_bad_declines_are_refused(void **state)
                      BR_EFORBIDDEN);
     assert_int_equal(count(f, "SELECT count(*) FROM coenrollment_declines"), 0);
     assert_int_equal(count(f, "SELECT count(*) FROM audit_log"), before + 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM reads.read_log"), reads);
+    /* Nor may they read the declines: a read's refusal, in the log of reads. */
     struct decline_list list = {0};
     br_error_clear(&f->err);
     assert_int_equal(app_list_declines(&f->app, &f->partner, f->person, &list, &f->err),
                      BR_EFORBIDDEN);
     assert_int_equal(list.n, 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit_log"), before + 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM reads.read_log"), reads + 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM reads.read_log WHERE id = (SELECT max(id) "
+                              "FROM reads.read_log) AND action IN ('access.refuse', "
+                              "'disclosure.refuse')"),
+                     1);
     free(list.items);
 
     /* Without a date, the decline is today's. */

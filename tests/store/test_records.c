@@ -109,8 +109,8 @@ teardown(void **state)
     struct fixture *f = *state;
     char path[256];
     app_close(&f->app);
-    const char *suffixes[] = {"", "-wal", "-shm", ".key"};
-    for (size_t i = 0; i < 4; i++) {
+    const char *suffixes[] = {"", "-wal", "-shm", ".key", "-reads", "-reads-wal", "-reads-shm"};
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
         snprintf(path, sizeof(path), "%s%s", f->db, suffixes[i]);
         unlink(path);
     }
@@ -119,14 +119,18 @@ teardown(void **state)
     return 0;
 }
 
-/* One number from a query, on a separate connection (what another process would see). */
+/* One number from a query, on a separate connection (what another process would see), with the
+ * log of reads (PATH-reads) attached as "reads". */
 static long
 count(struct fixture *f, const char *sql)
 {
     sqlite3 *db;
     sqlite3_stmt *stmt;
+    char attach[256];
     long n = -1;
     assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    snprintf(attach, sizeof(attach), "ATTACH DATABASE '%s-reads' AS reads", f->db);
+    assert_int_equal(sqlite3_exec(db, attach, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
     if (sqlite3_step(stmt) == SQLITE_ROW)
         n = sqlite3_column_int64(stmt, 0);
@@ -135,18 +139,33 @@ count(struct fixture *f, const char *sql)
     return n;
 }
 
-/* Audit entries with this action by this user about the person, whose after contains `text`
- * (when not NULL). */
+/* Audit entries in log (audit_log or reads.read_log) with this action by this user about the
+ * person, whose after contains `text` (when not NULL). */
 static long
-audited(struct fixture *f, const char *action, const struct actor *by, const char *text)
+audited_in(struct fixture *f, const char *log, const char *action, const struct actor *by,
+           const char *text)
 {
     char sql[512];
     snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM audit_log WHERE action = '%s' AND user_id = %lld "
+             "SELECT count(*) FROM %s WHERE action = '%s' AND user_id = %lld "
              "AND person_id = %lld AND (%d OR after LIKE '%%%s%%')",
-             action, (long long)by->user_id, (long long)f->person, text == NULL,
+             log, action, (long long)by->user_id, (long long)f->person, text == NULL,
              text != NULL ? text : "");
     return count(f, sql);
+}
+
+/* Those of changes (and of the refusals of changes), in the database's audit_log. */
+static long
+audited(struct fixture *f, const char *action, const struct actor *by, const char *text)
+{
+    return audited_in(f, "audit_log", action, by, text);
+}
+
+/* Those of reads, in the log of reads. */
+static long
+read_audited(struct fixture *f, const char *action, const struct actor *by, const char *text)
+{
+    return audited_in(f, "reads.read_log", action, by, text);
 }
 
 static const struct br_field_error *
@@ -362,12 +381,14 @@ test_partner_without_consent_is_refused_and_the_refusal_audited(void **state)
     assert_non_null(strstr(f->err.message, "no consent"));
     assert_int_equal(notes.n, 0);
     /* RULES.md §11: the decision is logged, with the purpose — the refusal too. */
-    assert_int_equal(audited(f, "disclosure.refuse", &f->partner_b, "\"purpose\":\"case_notes\""),
-                     1);
-    assert_int_equal(audited(f, "disclosure.allow", &f->partner_b, NULL), 0);
+    assert_int_equal(
+        read_audited(f, "disclosure.refuse", &f->partner_b, "\"purpose\":\"case_notes\""), 1);
+    assert_int_equal(read_audited(f, "disclosure.allow", &f->partner_b, NULL) +
+                         audited(f, "disclosure.allow", &f->partner_b, NULL),
+                     0);
     /* A case manager of a partner agency that does not serve the person: the same. */
     assert_int_equal(list_notes(f, &f->cm_b, &notes), BR_EFORBIDDEN);
-    assert_int_equal(audited(f, "disclosure.refuse", &f->cm_b, "case_notes"), 1);
+    assert_int_equal(read_audited(f, "disclosure.refuse", &f->cm_b, "case_notes"), 1);
     app_note_list_cleanup(&notes);
 }
 
@@ -389,14 +410,14 @@ test_consent_for_case_notes_shows_notes_but_not_assessments(void **state)
     assert_string_equal(notes.items[0].body, "Intake completed.");
     char consent_id[64];
     snprintf(consent_id, sizeof(consent_id), "\"consent_id\":%lld", (long long)id);
-    assert_int_equal(audited(f, "disclosure.allow", &f->partner_b, consent_id), 1);
+    assert_int_equal(read_audited(f, "disclosure.allow", &f->partner_b, consent_id), 1);
 
     br_error_clear(&f->err);
     assert_int_equal(app_list_assessments(&f->app, &f->partner_b, f->person, &assessments, &f->err),
                      BR_EFORBIDDEN);
     assert_int_equal(assessments.n, 0);
-    assert_int_equal(audited(f, "disclosure.refuse", &f->partner_b, "\"purpose\":\"assessments\""),
-                     1);
+    assert_int_equal(
+        read_audited(f, "disclosure.refuse", &f->partner_b, "\"purpose\":\"assessments\""), 1);
     br_error_clear(&f->err);
     assert_int_equal(app_list_plans(&f->app, &f->partner_b, f->person, &plans, &f->err),
                      BR_EFORBIDDEN);
@@ -430,8 +451,8 @@ test_after_revoke_the_partner_is_refused_again(void **state)
     assert_int_equal(app_revoke_consent(&f->app, &f->cm_a, f->person, id, &f->err), 0);
     assert_int_equal(list_notes(f, &f->partner_b, &notes), BR_EFORBIDDEN);
     assert_int_equal(notes.n, 0);
-    assert_int_equal(audited(f, "disclosure.allow", &f->partner_b, NULL), 1);
-    assert_int_equal(audited(f, "disclosure.refuse", &f->partner_b, NULL), 1);
+    assert_int_equal(read_audited(f, "disclosure.allow", &f->partner_b, NULL), 1);
+    assert_int_equal(read_audited(f, "disclosure.refuse", &f->partner_b, NULL), 1);
     app_note_list_cleanup(&notes);
 }
 
@@ -452,7 +473,7 @@ test_expired_or_future_consent_is_refused(void **state)
     assert_int_equal(list_notes(f, &f->partner_b, &notes), 0);
     f->app.today = D("2026-12-01");
     assert_int_equal(list_notes(f, &f->partner_b, &notes), BR_EFORBIDDEN);
-    assert_int_equal(audited(f, "disclosure.refuse", &f->partner_b, "case_notes"), 1);
+    assert_int_equal(read_audited(f, "disclosure.refuse", &f->partner_b, "case_notes"), 1);
     /* And C's from its first day. */
     f->app.today = D("2026-12-15");
     assert_int_equal(list_notes(f, &f->partner_c, &notes), 0);
@@ -476,7 +497,7 @@ test_serving_agency_case_managers_see_all_notes(void **state)
         assert_int_equal(list_notes(f, staff[i], &notes), 0);
         assert_int_equal(notes.n, 3);
         assert_int_equal(notes.n_withheld, 0);
-        assert_int_equal(audited(f, "disclosure.allow", staff[i], "serving_agency"), 1);
+        assert_int_equal(read_audited(f, "disclosure.allow", staff[i], "serving_agency"), 1);
     }
     app_note_list_cleanup(&notes);
 }
@@ -524,7 +545,8 @@ test_contacts_follow_the_case_notes_consent(void **state)
 
     assert_int_equal(app_list_contacts(&f->app, &f->partner_b, f->person, &contacts, &f->err),
                      BR_EFORBIDDEN);
-    assert_int_equal(audited(f, "disclosure.refuse", &f->partner_b, "\"area\":\"contacts\""), 1);
+    assert_int_equal(
+        read_audited(f, "disclosure.refuse", &f->partner_b, "\"area\":\"contacts\""), 1);
     assert_int_equal(consent(f, f->agency_b, "case_notes", "2026-11-01", "2027-11-01", NULL), 0);
     br_error_clear(&f->err);
     assert_int_equal(app_list_contacts(&f->app, &f->partner_b, f->person, &contacts, &f->err), 0);
@@ -594,7 +616,7 @@ test_analyst_never_sees_notes_or_sensitive_facts(void **state)
     note(f, &f->cm_a, "Disclosed a health condition.", false);
     /* The analyst works for the very agency that serves the person, and still sees no notes. */
     assert_int_equal(list_notes(f, &f->analyst, &notes), BR_EFORBIDDEN);
-    assert_int_equal(audited(f, "disclosure.refuse", &f->analyst, "case_notes"), 1);
+    assert_int_equal(read_audited(f, "disclosure.refuse", &f->analyst, "case_notes"), 1);
 
     br_error_clear(&f->err);
     assert_int_equal(app_person_view(&f->app, &f->analyst, f->person, &p, &shown, &f->err), 0);
@@ -612,7 +634,7 @@ test_analyst_never_sees_notes_or_sensitive_facts(void **state)
         app_person_reveal_ssn(&f->app, &f->analyst, f->person, "PIRL check", ssn, &f->err),
         BR_EFORBIDDEN);
     assert_string_equal(ssn, "");
-    assert_int_equal(audited(f, "access.refuse", &f->analyst, "\"ssn\""), 1);
+    assert_int_equal(read_audited(f, "access.refuse", &f->analyst, "\"ssn\""), 1);
 
     /* Nor does an analyst write notes or contacts. */
     struct case_note n = {.person_id = f->person, .written_on = DATE_NONE, .body = (char *)"x"};
@@ -638,7 +660,7 @@ test_sensitive_facts_only_for_serving_case_managers(void **state)
     assert_string_equal(p.facts.ssn_last4, "6789");
     assert_int_equal(p.facts.disability, FACT_YES);
     assert_int_equal(p.facts.authorized_to_work, FACT_YES);
-    assert_int_equal(audited(f, "access.allow", &f->cm_a, "sensitive_facts"), 1);
+    assert_int_equal(read_audited(f, "access.allow", &f->cm_a, "sensitive_facts"), 1);
 
     /* A case manager of an agency that does not serve the person, partner staff, an auditor:
      * the person, but masked. */
@@ -649,7 +671,7 @@ test_sensitive_facts_only_for_serving_case_managers(void **state)
         assert_false(shown);
         assert_string_equal(p.facts.ssn_last4, "");
         assert_int_equal(p.facts.disability, FACT_UNKNOWN);
-        assert_int_equal(audited(f, "access.allow", others[i], "\"facts\""), 1);
+        assert_int_equal(read_audited(f, "access.allow", others[i], "\"facts\""), 1);
     }
     /* The masking function itself. */
     struct person_facts facts = p.facts;
@@ -704,20 +726,55 @@ test_auditor_reads_with_the_audit_log_and_changes_nothing(void **state)
     br_error_clear(&f->err);
     assert_int_equal(app_person_audit(&f->app, &f->auditor, f->person, 0, &log, &f->err), 0);
     assert_true(log.n >= 4);
-    assert_string_equal(log.items[0].action, "person.register");
-    assert_int_equal(log.items[0].user_id, f->cm_a.user_id);
-    bool saw_consent = false;
+    /* Both logs, oldest first by time (to the second), each in the order of its own ids: the
+     * changes' entries start with the registration, and the auditor's read of the notes is
+     * there, from the log of reads. */
+    const struct audit_record *first_change = NULL;
+    int64_t last_id[2] = {0, 0};
+    bool saw_consent = false, saw_read = false;
     for (size_t i = 0; i < log.n; i++) {
-        assert_int_equal(log.items[i].person_id, f->person);
-        saw_consent |= strcmp(log.items[i].action, "consent.record") == 0;
+        const struct audit_record *e = &log.items[i];
+        assert_int_equal(e->person_id, f->person);
+        if (i > 0)
+            assert_true(strcmp(log.items[i - 1].at, e->at) <= 0);
+        assert_true(e->id > last_id[e->read]);
+        last_id[e->read] = e->id;
+        if (!e->read && first_change == NULL)
+            first_change = e;
+        saw_consent |= !e->read && strcmp(e->action, "consent.record") == 0;
+        saw_read |= e->read && strcmp(e->action, "disclosure.allow") == 0 &&
+                    e->user_id == f->auditor.user_id;
     }
+    assert_non_null(first_change);
+    assert_string_equal(first_change->action, "person.register");
+    /* Within a second a change comes before the reads: the history starts with the registration. */
+    assert_ptr_equal(first_change, &log.items[0]);
+    assert_int_equal(first_change->user_id, f->cm_a.user_id);
     assert_true(saw_consent);
-    /* The latest two only, oldest first. */
+    assert_true(saw_read);
+
+    /* The latest two only, oldest first: the last two of the whole log as it stands before the
+     * call, which now holds the read of the log above too (an access.allow, in the log of
+     * reads). */
+    struct audit_list all = {0};
+    assert_int_equal(f->app.store->ops->audit_load(f->app.store, f->person, 0, &all.items, &all.n,
+                                                   &all.cap, &f->err),
+                     0);
+    assert_int_equal(all.n, log.n + 1);
+    long reads_of_the_log = 0;
+    for (size_t i = 0; i < all.n; i++)
+        reads_of_the_log += all.items[i].read && all.items[i].user_id == f->auditor.user_id &&
+                            strcmp(all.items[i].action, "access.allow") == 0;
+    assert_int_equal(reads_of_the_log, 1);
     br_error_clear(&f->err);
     assert_int_equal(app_person_audit(&f->app, &f->auditor, f->person, 2, &log, &f->err), 0);
     assert_int_equal(log.n, 2);
-    assert_true(log.items[0].id < log.items[1].id);
-    assert_string_equal(log.items[1].action, "access.allow"); /* this very read */
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(log.items[i].id, all.items[all.n - 2 + i].id);
+        assert_int_equal(log.items[i].read, all.items[all.n - 2 + i].read);
+        assert_string_equal(log.items[i].action, all.items[all.n - 2 + i].action);
+    }
+    free(all.items);
 
     /* Nobody else reads the audit log. */
     br_error_clear(&f->err);
@@ -741,18 +798,21 @@ test_reveal_ssn_is_audited_with_its_reason(void **state)
                                            "UI wage match for the Q2 report", ssn, &f->err),
                      0);
     assert_string_equal(ssn, "123456789");
-    assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE action = 'ssn.reveal' "
+    /* A read: its entry is in the log of reads. */
+    assert_int_equal(count(f, "SELECT count(*) FROM reads.read_log WHERE action = 'ssn.reveal' "
                               "AND reason = 'UI wage match for the Q2 report'"),
                      1);
-    /* The number itself never enters the log. */
-    assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE coalesce(after, '') LIKE "
-                              "'%123456789%' OR coalesce(reason, '') LIKE '%123456789%'"),
+    /* The number itself never enters either log. */
+    assert_int_equal(count(f, "SELECT (SELECT count(*) FROM audit_log WHERE coalesce(after, '') "
+                              "LIKE '%123456789%' OR coalesce(reason, '') LIKE '%123456789%') + "
+                              "(SELECT count(*) FROM reads.read_log WHERE coalesce(after, '') "
+                              "LIKE '%123456789%' OR coalesce(reason, '') LIKE '%123456789%')"),
                      0);
     /* A partner's case manager is refused, and the refusal is logged. */
     br_error_clear(&f->err);
     assert_int_equal(app_person_reveal_ssn(&f->app, &f->cm_b, f->person, "curious", ssn, &f->err),
                      BR_EFORBIDDEN);
-    assert_int_equal(audited(f, "access.refuse", &f->cm_b, "\"ssn\""), 1);
+    assert_int_equal(read_audited(f, "access.refuse", &f->cm_b, "\"ssn\""), 1);
     /* A person with no SSN on record. */
     int64_t other = register_as(f, &f->cm_a, "Cy", NULL);
     br_error_clear(&f->err);
@@ -1335,6 +1395,7 @@ test_failed_calls_write_nothing(void **state)
     assert_int_equal(assess(f, &f->cm_a, "TABE", "2026-09-15"), 0);
     long rows = data_rows(f);
     long last_audit = count(f, "SELECT max(id) FROM audit_log");
+    long last_read = count(f, "SELECT coalesce(max(id), 0) FROM reads.read_log");
 
     /* Refused, invalid, conflicting, or about nobody: */
     assert_int_equal(assess(f, &f->analyst, "CASAS", "2026-11-01"), BR_EFORBIDDEN);
@@ -1363,7 +1424,8 @@ test_failed_calls_write_nothing(void **state)
 
     assert_int_equal(data_rows(f), rows);
     assert_int_equal(count(f, "SELECT count(*) FROM plans WHERE closed_on IS NOT NULL"), 0);
-    /* What was added to the log is only the access decisions: no record of a change. */
+    /* What was added to the log is only the access decisions: no record of a change.  They are
+     * the decisions of changes, kept with the changes; the log of reads has nothing new. */
     char sql[256];
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM audit_log WHERE id > %ld "
@@ -1371,6 +1433,7 @@ test_failed_calls_write_nothing(void **state)
              last_audit);
     assert_int_equal(count(f, sql), 0);
     assert_true(count(f, "SELECT max(id) FROM audit_log") > last_audit);
+    assert_int_equal(count(f, "SELECT coalesce(max(id), 0) FROM reads.read_log"), last_read);
 }
 
 /* ---- the pure decision table ------------------------------------------------------------------

@@ -1657,8 +1657,16 @@ test_restore(void **state)
     struct stored_person got;
 
     int64_t ann = add_person(f, "Ann", "Lee", NULL);
+    /* A read of Ann, whose audit entry is in the log of reads beside the database. */
+    struct audit_entry seen = {.user_id = 7, .person_id = ann, .action = "test.backed_up_read"};
+    assert_int_equal(f->st->ops->begin_read(f->st, &f->err), 0);
+    assert_int_equal(f->st->ops->audit_append(f->st, &seen, &f->err), 0);
+    assert_int_equal(f->st->ops->commit(f->st, &f->err), 0);
     fixture_file(f, "backup.db", backup, sizeof(backup));
     assert_int_equal(f->st->ops->backup(f->st, backup, &f->err), 0);
+    char backup_log[300];
+    snprintf(backup_log, sizeof(backup_log), "%s-reads", backup);
+    assert_int_equal(access(backup_log, F_OK), 0);
 
     /* Another database, with other people, is replaced by the backup. */
     fixture_file(f, "target.db", target, sizeof(target));
@@ -1673,6 +1681,10 @@ test_restore(void **state)
     assert_int_equal(store_restore(target, backup, &f->err), 0);
     assert_int_equal(store_open_current(target, &st, &f->err), 0);
     assert_int_equal(query_int(store_sqlite_handle(st), "SELECT count(*) FROM people"), 1);
+    /* The log of reads came back with the database. */
+    assert_int_equal(query_int(store_sqlite_handle(st), "SELECT count(*) FROM reads.read_log "
+                                                        "WHERE action = 'test.backed_up_read'"),
+                     1);
     assert_int_equal(st->ops->person_get(st, ann, &got, &f->err), 0);
     assert_string_equal(got.facts.first_name, "Ann");
     st->ops->close(st);

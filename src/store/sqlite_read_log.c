@@ -1,0 +1,356 @@
+/* sqlite_read_log.c — the audit entries of reads, in a file of their own, committed in batches by
+ * one thread (sqlite_read_log.h). */
+#include "store/sqlite_read_log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "core/mem.h"
+#include "store/migrations.h"
+#include "store/sqlite_writer.h"
+
+/* One caller of sqlite_read_log_append, waiting for the batch its entries are in.  It is woken
+ * alone, by its own semaphore: a broadcast would wake every caller, those of the next batch
+ * too, each to take the lock in turn (wake-ups are the dearest thing on these machines). */
+struct waiter {
+    sem_t done;
+    int rc; /* SQLite's result of the batch's commit */
+    struct waiter *next;
+};
+
+/* Entries handed over and not yet committed, with the callers waiting for them. */
+struct batch {
+    struct audit_entry *entries; /* their texts are owned (copies) */
+    size_t n, cap;
+    struct waiter *waiters;
+};
+
+struct sqlite_read_log {
+    sqlite3 *db; /* the thread's own, after open */
+    sqlite3_stmt *insert;
+    char *wal_file;
+    pthread_t thread;
+    pthread_mutex_t lock; /* guards the members below */
+    pthread_cond_t wake;  /* the thread: entries, or stop */
+    struct batch pending;
+    bool stopping;
+    bool checkpoint_wanted; /* set by the WAL hook, on the thread */
+    bool unsynced;          /* a commit is not yet synced ... */
+    struct timespec sync_by; /* ... and should be by then */
+};
+
+int
+sqlite_read_log_schema(sqlite3 *db, const char *schema, struct br_error *err)
+{
+    /* The columns of the database's audit_log, append-only as it is (migrations.c). */
+    char *sql = sqlite3_mprintf(
+        "CREATE TABLE IF NOT EXISTS %w.read_log (\n" MIGRATIONS_AUDIT_COLUMNS ");\n"
+        "CREATE INDEX IF NOT EXISTS %w.read_log_person ON read_log (person_id, id);\n"
+        "CREATE TRIGGER IF NOT EXISTS %w.read_log_no_update BEFORE UPDATE ON read_log\n"
+        "BEGIN SELECT RAISE(ABORT, 'read_log is append-only'); END;\n"
+        "CREATE TRIGGER IF NOT EXISTS %w.read_log_no_delete BEFORE DELETE ON read_log\n"
+        "BEGIN SELECT RAISE(ABORT, 'read_log is append-only'); END;\n",
+        schema, schema, schema, schema);
+    if (sql == NULL)
+        return br_error_set(err, BR_EIO, "cannot create the log of reads: out of memory");
+    char *message = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &message);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        rc = br_error_set(err, BR_EIO, "cannot create the log of reads: %s",
+                          message != NULL ? message : sqlite3_errstr(rc));
+    sqlite3_free(message);
+    return rc;
+}
+
+static char *
+copy_text(const char *text)
+{
+    return text != NULL ? xstrdup(text) : NULL;
+}
+
+void
+sqlite_audit_entry_copy(struct audit_entry *to, const struct audit_entry *entry)
+{
+    *to = (struct audit_entry){
+        .user_id = entry->user_id,
+        .person_id = entry->person_id,
+        .action = copy_text(entry->action),
+        .entity = copy_text(entry->entity),
+        .entity_id = entry->entity_id,
+        .reason = copy_text(entry->reason),
+        .before = copy_text(entry->before),
+        .after = copy_text(entry->after),
+    };
+}
+
+void
+sqlite_audit_entry_free(struct audit_entry *entry)
+{
+    free((char *)entry->action);
+    free((char *)entry->entity);
+    free((char *)entry->reason);
+    free((char *)entry->before);
+    free((char *)entry->after);
+}
+
+static void
+batch_clear(struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        sqlite_audit_entry_free(&b->entries[i]);
+    b->n = 0;
+    b->waiters = NULL;
+}
+
+static int
+bind_text_or_null(sqlite3_stmt *stmt, int column, const char *text)
+{
+    return text != NULL ? sqlite3_bind_text(stmt, column, text, -1, SQLITE_STATIC)
+                        : sqlite3_bind_null(stmt, column);
+}
+
+static int
+bind_id_or_null(sqlite3_stmt *stmt, int column, int64_t id)
+{
+    return id != 0 ? sqlite3_bind_int64(stmt, column, id) : sqlite3_bind_null(stmt, column);
+}
+
+static int
+insert_entry(struct sqlite_read_log *log, const struct audit_entry *e)
+{
+    sqlite3_stmt *stmt = log->insert;
+    int rc = SQLITE_OK;
+
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_OK)
+        rc = bind_id_or_null(stmt, 1, e->user_id);
+    if (rc == SQLITE_OK)
+        rc = bind_id_or_null(stmt, 2, e->person_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text_or_null(stmt, 3, e->action);
+    if (rc == SQLITE_OK)
+        rc = bind_text_or_null(stmt, 4, e->entity);
+    if (rc == SQLITE_OK)
+        rc = bind_id_or_null(stmt, 5, e->entity_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text_or_null(stmt, 6, e->reason);
+    if (rc == SQLITE_OK)
+        rc = bind_text_or_null(stmt, 7, e->before);
+    if (rc == SQLITE_OK)
+        rc = bind_text_or_null(stmt, 8, e->after);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_DONE)
+        rc = SQLITE_OK;
+    sqlite3_reset(stmt);
+    return rc;
+}
+
+/* Commits a batch in one transaction: SQLite's result. */
+static int
+commit_batch(struct sqlite_read_log *log, const struct batch *b)
+{
+    int rc = sqlite3_exec(log->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < b->n; i++)
+        rc = insert_entry(log, &b->entries[i]);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(log->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK && !sqlite3_get_autocommit(log->db))
+        sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static bool
+reached(const struct timespec *when)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return now.tv_sec > when->tv_sec || (now.tv_sec == when->tv_sec && now.tv_nsec >= when->tv_nsec);
+}
+
+static int
+wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+    struct sqlite_read_log *log = ctx;
+    (void)db;
+    (void)name;
+    /* On the thread (its connection is the only writer), which checkpoints between batches. */
+    if (pages >= SQLITE_WRITER_CHECKPOINT_PAGES)
+        log->checkpoint_wanted = true;
+    return SQLITE_OK;
+}
+
+/* The thread: commits each batch as it comes, syncs the WAL within SQLITE_WRITER_SYNC_DELAY_MS
+ * of a commit, checkpoints between batches, and on stop commits and syncs what is left. */
+static void *
+log_main(void *arg)
+{
+    struct sqlite_read_log *log = arg;
+    struct batch batch = {0};
+
+    pthread_mutex_lock(&log->lock);
+    for (;;) {
+        bool sync_now = log->unsynced && (reached(&log->sync_by) ||
+                                          (log->stopping && log->pending.n == 0));
+        if (sync_now) {
+            log->unsynced = false;
+            pthread_mutex_unlock(&log->lock);
+            /* A failed sync is not the readers' to answer for: their entries are committed.
+             * The next commit's sync tries again. */
+            sqlite_wal_sync(log->wal_file);
+            pthread_mutex_lock(&log->lock);
+            continue;
+        }
+        /* Between batches even under load, or the WAL would grow for as long as the load. */
+        if (log->checkpoint_wanted && !log->stopping) {
+            log->checkpoint_wanted = false;
+            pthread_mutex_unlock(&log->lock);
+            sqlite3_wal_checkpoint_v2(log->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+            pthread_mutex_lock(&log->lock);
+            continue;
+        }
+        if (log->pending.n == 0) {
+            if (log->stopping)
+                break;
+            if (log->unsynced) {
+                pthread_cond_timedwait(&log->wake, &log->lock, &log->sync_by);
+            } else {
+                pthread_cond_wait(&log->wake, &log->lock);
+            }
+            continue;
+        }
+        /* Take what was handed over; the next batch gathers while this one commits. */
+        struct batch taken = log->pending;
+        log->pending = batch;
+        batch = taken;
+        pthread_mutex_unlock(&log->lock);
+        int rc = commit_batch(log, &batch);
+        for (struct waiter *w = batch.waiters, *next; w != NULL; w = next) {
+            next = w->next; /* w is gone once posted */
+            w->rc = rc;
+            sem_post(&w->done);
+        }
+        batch_clear(&batch);
+        pthread_mutex_lock(&log->lock);
+        if (rc == SQLITE_OK && !log->unsynced) {
+            log->unsynced = true;
+            clock_gettime(CLOCK_REALTIME, &log->sync_by);
+            log->sync_by.tv_nsec += SQLITE_WRITER_SYNC_DELAY_MS * 1000000L;
+            if (log->sync_by.tv_nsec >= 1000000000L) {
+                log->sync_by.tv_sec++;
+                log->sync_by.tv_nsec -= 1000000000L;
+            }
+        }
+    }
+    pthread_mutex_unlock(&log->lock);
+    free(batch.entries);
+    return NULL;
+}
+
+static void
+log_free(struct sqlite_read_log *log)
+{
+    sqlite3_finalize(log->insert);
+    sqlite3_close(log->db);
+    batch_clear(&log->pending);
+    free(log->pending.entries);
+    free(log->wal_file);
+    pthread_mutex_destroy(&log->lock);
+    pthread_cond_destroy(&log->wake);
+    free(log);
+}
+
+int
+sqlite_read_log_open(const char *file, struct sqlite_read_log **out, struct br_error *err)
+{
+    struct sqlite_read_log *log = xcalloc(1, sizeof(*log));
+    const char *what = "open the log of reads";
+    int rc;
+
+    *out = NULL;
+    pthread_mutex_init(&log->lock, NULL);
+    pthread_cond_init(&log->wake, NULL);
+    rc = sqlite3_open_v2(file, &log->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(log->db, STORE_SQLITE_BUSY_TIMEOUT_MS);
+        /* Commits do not wait for the disk: the thread syncs the WAL itself (above). */
+        rc = sqlite3_exec(log->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
+                          NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        rc = br_error_set(err, BR_EIO, "cannot %s %s: %s", what, file,
+                          log->db != NULL ? sqlite3_errmsg(log->db) : sqlite3_errstr(rc));
+        log_free(log);
+        return rc;
+    }
+    if ((rc = sqlite_read_log_schema(log->db, "main", err)) != 0) {
+        log_free(log);
+        return rc;
+    }
+    rc = sqlite3_prepare_v3(log->db,
+                            "INSERT INTO read_log (user_id, person_id, action, entity, entity_id, "
+                            "reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            -1, SQLITE_PREPARE_PERSISTENT, &log->insert, NULL);
+    if (rc != SQLITE_OK) {
+        rc = br_error_set(err, BR_EIO, "cannot %s %s: %s", what, file, sqlite3_errmsg(log->db));
+        log_free(log);
+        return rc;
+    }
+    log->wal_file = xstrdup(sqlite3_filename_wal(sqlite3_db_filename(log->db, "main")));
+    sqlite3_wal_hook(log->db, wal_hook, log);
+    if ((rc = pthread_create(&log->thread, NULL, log_main, log)) != 0) {
+        rc = br_error_set(err, BR_EIO, "cannot %s: cannot start its thread: %s", what,
+                          strerror(rc));
+        log_free(log);
+        return rc;
+    }
+    *out = log;
+    return 0;
+}
+
+void
+sqlite_read_log_close(struct sqlite_read_log *log)
+{
+    if (log == NULL)
+        return;
+    pthread_mutex_lock(&log->lock);
+    log->stopping = true;
+    pthread_cond_signal(&log->wake);
+    pthread_mutex_unlock(&log->lock);
+    pthread_join(log->thread, NULL);
+    log_free(log);
+}
+
+int
+sqlite_read_log_append(struct sqlite_read_log *log, const struct audit_entry *entries, size_t n,
+                       struct br_error *err)
+{
+    struct waiter me = {.rc = SQLITE_OK};
+
+    if (n == 0)
+        return 0;
+    pthread_mutex_lock(&log->lock);
+    struct batch *b = &log->pending;
+    xgrow(&b->entries, &b->cap, b->n + n, sizeof(*b->entries));
+    for (size_t i = 0; i < n; i++)
+        sqlite_audit_entry_copy(&b->entries[b->n++], &entries[i]);
+    sem_init(&me.done, 0, 0);
+    me.next = b->waiters;
+    b->waiters = &me;
+    pthread_cond_signal(&log->wake);
+    pthread_mutex_unlock(&log->lock);
+    while (sem_wait(&me.done) != 0)
+        continue; /* interrupted by a signal */
+    sem_destroy(&me.done);
+    if (me.rc != SQLITE_OK)
+        return br_error_set(err, BR_EIO, "cannot write the audit log: %s", sqlite3_errstr(me.rc));
+    return 0;
+}
