@@ -32,6 +32,8 @@
 
 /* Online backup copies this many pages per step, letting writers in between steps. */
 #define STORE_SQLITE_BACKUP_PAGES 256
+/* The page cache of the process's write connection (write_connection), in KiB. */
+#define STORE_SQLITE_WRITE_CACHE_KB "16384"
 #define STORE_SQLITE_BACKUP_PAUSE_MS 20
 #define STORE_SQLITE_BACKUP_RETRIES (STORE_SQLITE_BUSY_TIMEOUT_MS / STORE_SQLITE_BACKUP_PAUSE_MS)
 /* exit_clocks.group_key of the common exit group (RULES.md §4); other groups use the program. */
@@ -44,8 +46,6 @@ enum stmt_id {
     STMT_BEGIN_READ,
     STMT_COMMIT,
     STMT_ROLLBACK,
-    STMT_SYNC_NORMAL,
-    STMT_SYNC_FULL,
     STMT_SAVEPOINT,
     STMT_RELEASE,
     STMT_ROLLBACK_TO,
@@ -198,8 +198,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_BEGIN_READ] = "BEGIN",
     [STMT_COMMIT] = "COMMIT",
     [STMT_ROLLBACK] = "ROLLBACK",
-    [STMT_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
-    [STMT_SYNC_FULL] = "PRAGMA synchronous = FULL",
     [STMT_SAVEPOINT] = "SAVEPOINT store_op",
     [STMT_RELEASE] = "RELEASE store_op",
     [STMT_ROLLBACK_TO] = "ROLLBACK TO store_op",
@@ -488,10 +486,18 @@ static const char *const stmt_sql[STMT_COUNT] = {
 #undef AUDIT_COLUMNS
 };
 
-struct sqlite_store {
-    struct store base; /* first, so a struct store * is a struct sqlite_store * */
+/* A connection to the database and the statements prepared on it (stmt_get). */
+struct connection {
     sqlite3 *db;
     sqlite3_stmt *stmts[STMT_COUNT];
+};
+
+struct sqlite_store {
+    struct store base; /* first, so a struct store * is a struct sqlite_store * */
+    /* The connection in use: the store's own, or in a write transaction on a file, the one the
+     * process writes that file through (write_begin). */
+    struct connection *conn;
+    struct connection own;
     /* Shared with this process's other connections to the file (sqlite_writer.h); NULL for an
      * in-memory database. */
     struct sqlite_writer *writer;
@@ -616,17 +622,17 @@ static int
 stmt_get(struct sqlite_store *s, enum stmt_id id, sqlite3_stmt **out, const char *what,
          struct br_error *err)
 {
-    sqlite3_stmt *stmt = s->stmts[id];
+    sqlite3_stmt *stmt = s->conn->stmts[id];
 
     if (stmt != NULL) {
         sqlite3_reset(stmt);
         sqlite3_clear_bindings(stmt);
     } else {
         int rc =
-            sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+            sqlite3_prepare_v3(s->conn->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
         if (rc != SQLITE_OK)
             return fail(rc, what, err);
-        s->stmts[id] = stmt;
+        s->conn->stmts[id] = stmt;
     }
     /* A read writes nothing (store.h begin_read).  (Not PRAGMA query_only: setting it expires
      * every prepared statement of the connection, and each read would prepare them again.) */
@@ -1041,14 +1047,10 @@ static int audit_insert(struct sqlite_store *s, enum stmt_id id, const struct au
 static int
 write_end(struct sqlite_store *s, bool committed, struct br_error *err)
 {
-    struct br_error ignored;
-
-    if (!s->holds_write_lock || !sqlite3_get_autocommit(s->db))
+    if (!s->holds_write_lock || !sqlite3_get_autocommit(s->conn->db))
         return 0;
     uint64_t commit = committed ? sqlite_writer_committed(s->writer) : 0;
-    br_error_clear(&ignored);
-    /* What runs outside write_begin (a lone statement) is synced by SQLite itself. */
-    exec_stmt(s, STMT_SYNC_FULL, "make commits sync again", &ignored);
+    s->conn = &s->own;
     s->holds_write_lock = false;
     sqlite_writer_unlock(s->writer);
     if (!committed)
@@ -1056,23 +1058,73 @@ write_end(struct sqlite_store *s, bool committed, struct br_error *err)
     return sqlite_writer_sync(s->writer, commit, err);
 }
 
-/* Begins a write transaction (IMMEDIATE: it waits for the lock rather than failing later).  A
- * connection to a file first takes the process's write lock of that file, so that its
- * connections queue there in turn, not in SQLite's sleeping busy handler; it then commits with
- * synchronous = NORMAL and write_end waits for a WAL sync it may share with others. */
+static int configure(sqlite3 *db, const char *path, struct br_error *err);
+static int attach_read_log(sqlite3 *db, const char *file, struct br_error *err);
+static int open_plain(const char *path, int flags, sqlite3 **out, const char *what,
+                      struct br_error *err);
+
+static void
+connection_free(void *ptr)
+{
+    struct connection *c = ptr;
+
+    for (size_t i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(c->stmts[i]);
+    sqlite3_close(c->db); /* rolls back a transaction left open */
+    free(c);
+}
+
+/* The connection this process writes the store's file through, opened by the first writer
+ * (under the write lock) and kept by the file's sqlite_writer.  Since it alone commits there, its
+ * page cache is never dropped for another connection's commit: a change starts warm, where a
+ * connection that reads between changes would start cold after each. */
+static int
+write_connection(struct sqlite_store *s, struct connection **out, struct br_error *err)
+{
+    const char *what = "open the database for writing";
+    struct connection *c = sqlite_writer_shared(s->writer);
+    int rc;
+
+    if (c != NULL) {
+        *out = c;
+        return 0;
+    }
+    c = xcalloc(1, sizeof(*c));
+    const char *file = sqlite3_db_filename(s->own.db, "main");
+    if ((rc = open_plain(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, &c->db, what, err)) !=
+            0 ||
+        (rc = configure(c->db, file, err)) != 0 ||
+        (rc = attach_read_log(c->db, file, err)) != 0) {
+        connection_free(c);
+        return rc;
+    }
+    /* Its commits are made durable by write_end's shared WAL syncs (sqlite_writer.h). */
+    sqlite3_exec(c->db, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -"
+                        STORE_SQLITE_WRITE_CACHE_KB, NULL, NULL, NULL);
+    sqlite3_wal_hook(c->db, sqlite_writer_wal_hook, s->writer);
+    sqlite_writer_share(s->writer, c, connection_free);
+    *out = c;
+    return 0;
+}
+
+/* Begins a write transaction (IMMEDIATE: it waits for the lock rather than failing later).  On
+ * a file, the store first takes the process's write lock of that file, so that its connections
+ * queue there in turn, not in SQLite's sleeping busy handler, and then writes through the
+ * process's write connection (write_connection), which commits with synchronous = NORMAL:
+ * write_end waits for a WAL sync it may share with others. */
 static int
 write_begin(struct sqlite_store *s, const char *what, struct br_error *err)
 {
     struct br_error ignored;
     int rc = 0;
 
-    if (!sqlite3_get_autocommit(s->db))
+    if (!sqlite3_get_autocommit(s->conn->db))
         return br_error_set(err, BR_EINVAL, "cannot %s: a transaction is already open", what);
     if (s->writer != NULL) {
         if ((rc = sqlite_writer_lock(s->writer, STORE_SQLITE_BUSY_TIMEOUT_MS, err)) != 0)
             return rc;
         s->holds_write_lock = true;
-        rc = exec_stmt(s, STMT_SYNC_NORMAL, what, err);
+        rc = write_connection(s, &s->conn, err);
     }
     if (rc == 0)
         rc = exec_stmt(s, STMT_BEGIN, what, err);
@@ -1101,7 +1153,7 @@ rollback_any(struct sqlite_store *s, const char *what)
     struct br_error ignored;
 
     br_error_clear(&ignored);
-    if (!sqlite3_get_autocommit(s->db))
+    if (!sqlite3_get_autocommit(s->conn->db))
         exec_stmt(s, STMT_ROLLBACK, what, &ignored);
     write_end(s, false, &ignored);
 }
@@ -1165,7 +1217,7 @@ read_commit(struct sqlite_store *s, struct br_error *err)
 static int
 op_begin(struct sqlite_store *s, bool write, bool *own, struct br_error *err)
 {
-    *own = sqlite3_get_autocommit(s->db) != 0;
+    *own = sqlite3_get_autocommit(s->conn->db) != 0;
     if (!*own)
         return 0;
     if (write)
@@ -1309,9 +1361,9 @@ apply_migration(struct sqlite_store *s, const struct migration *m, struct br_err
         goto out;
     if (current >= m->version)
         goto out;
-    rc = sqlite3_exec(s->db, migrations_bootstrap_sql, NULL, NULL, NULL);
+    rc = sqlite3_exec(s->conn->db, migrations_bootstrap_sql, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(s->db, m->sql, NULL, NULL, NULL);
+        rc = sqlite3_exec(s->conn->db, m->sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         rc = fail(rc, what, err);
         goto out;
@@ -1337,7 +1389,7 @@ sqlite_migrate(struct store *st, struct br_error *err)
     int rc;
 
     /* Each migration commits on its own; inside a caller's transaction it could not. */
-    if (!sqlite3_get_autocommit(s->db))
+    if (!sqlite3_get_autocommit(s->conn->db))
         return br_error_set(err, BR_EINVAL, "cannot migrate inside a transaction");
     if ((rc = read_version(s, &version, err)) != 0)
         return rc;
@@ -1775,7 +1827,7 @@ sqlite_person_insert(struct store *st, struct stored_person *person, struct br_e
         rc = fail(rc, what, err);
         goto out;
     }
-    person->id = sqlite3_last_insert_rowid(s->db);
+    person->id = sqlite3_last_insert_rowid(s->conn->db);
     person->version = 1;
     rc = 0;
 out:
@@ -2080,7 +2132,7 @@ sqlite_enrollment_insert(struct store *st, int64_t person_id, struct enrollment 
     bind_id(&b, decided_by);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    enrollment->id = sqlite3_last_insert_rowid(s->db);
+    enrollment->id = sqlite3_last_insert_rowid(s->conn->db);
     enrollment->version = 1;
     return 0;
 }
@@ -2146,7 +2198,7 @@ sqlite_service_insert(struct store *st, int64_t person_id, struct service *servi
     bind_int64(&b, detail->cost_cents);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         goto out;
-    id = sqlite3_last_insert_rowid(s->db);
+    id = sqlite3_last_insert_rowid(s->conn->db);
     rc = insert_funding(s, person_id, id, detail, err);
 out:
     rc = op_end(s, own, rc, err);
@@ -2176,7 +2228,7 @@ sqlite_service_update(struct store *st, int64_t person_id, const struct service 
     bind_int64(&b, person_id);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    if (sqlite3_changes(s->db) == 0)
+    if (sqlite3_changes(s->conn->db) == 0)
         return br_error_set(err, BR_ENOTFOUND, "person %" PRId64 " has no service %" PRId64,
                             person_id, service->id);
     return 0;
@@ -2236,7 +2288,7 @@ sqlite_service_correct(struct store *st, int64_t person_id, struct service *serv
     bind_int64(&b, expected_version);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    if (sqlite3_changes(s->db) == 0)
+    if (sqlite3_changes(s->conn->db) == 0)
         return stale_or_missing(s, STMT_SERVICE_EXISTS, "service", person_id, service->id,
                                 expected_version, what, err);
     service->version = expected_version + 1;
@@ -2261,7 +2313,7 @@ sqlite_enrollment_correct(struct store *st, int64_t person_id, struct enrollment
     bind_int64(&b, expected_version);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    if (sqlite3_changes(s->db) == 0)
+    if (sqlite3_changes(s->conn->db) == 0)
         return stale_or_missing(s, STMT_ENROLLMENT_EXISTS, "enrollment", person_id,
                                 enrollment->id, expected_version, what, err);
     enrollment->version = expected_version + 1;
@@ -2292,7 +2344,7 @@ sqlite_gap_insert(struct store *st, int64_t person_id, struct planned_gap *gap,
     bind_text(&b, services_after);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    gap->id = sqlite3_last_insert_rowid(s->db);
+    gap->id = sqlite3_last_insert_rowid(s->conn->db);
     return 0;
 }
 
@@ -2318,7 +2370,7 @@ sqlite_note_insert(struct store *st, struct case_note *note, struct br_error *er
     bind_text(&b, note->body);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    note->id = sqlite3_last_insert_rowid(s->db);
+    note->id = sqlite3_last_insert_rowid(s->conn->db);
     return 0;
 }
 
@@ -2343,7 +2395,7 @@ sqlite_contact_insert(struct store *st, struct contact *contact, struct br_error
     bind_text(&b, contact->outcome);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    contact->id = sqlite3_last_insert_rowid(s->db);
+    contact->id = sqlite3_last_insert_rowid(s->conn->db);
     return 0;
 }
 
@@ -2578,7 +2630,7 @@ sqlite_exit_run_begin(struct store *st, int32_t as_of, int64_t *run_id, struct b
     bind_date(&b, as_of);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    *run_id = sqlite3_last_insert_rowid(s->db);
+    *run_id = sqlite3_last_insert_rowid(s->conn->db);
     return 0;
 }
 
@@ -2600,7 +2652,7 @@ sqlite_exit_run_finish(struct store *st, int64_t run_id, long examined, long rec
     bind_int64(&b, run_id);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    if (sqlite3_changes(s->db) == 0)
+    if (sqlite3_changes(s->conn->db) == 0)
         return br_error_set(err, BR_ENOTFOUND, "no exit run with id %" PRId64, run_id);
     return 0;
 }
@@ -2631,7 +2683,7 @@ sqlite_exit_put(struct store *st, const struct recorded_exit *recorded, bool *in
     bind_text_or_null(&b, recorded->reason[0] != '\0' ? recorded->reason : NULL);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    if (sqlite3_changes(s->db) > 0) {
+    if (sqlite3_changes(s->conn->db) > 0) {
         *inserted = true;
         return 0;
     }
@@ -2731,7 +2783,7 @@ sqlite_exit_delete(struct store *st, int64_t person_id, int program, int period,
     bind_int64(&b, period);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    if (sqlite3_changes(s->db) == 0)
+    if (sqlite3_changes(s->conn->db) == 0)
         return br_error_set(err, BR_ENOTFOUND,
                             "person %" PRId64 " has no exit recorded for %s period %d", person_id,
                             code, period);
@@ -2981,7 +3033,7 @@ sqlite_agency_insert(struct store *st, const char *code, const char *name, int64
         return br_error_set(err, BR_ECONFLICT, "an agency with code %s already exists", code);
     if (rc != SQLITE_DONE)
         return fail(rc, what, err);
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = sqlite3_last_insert_rowid(s->conn->db);
     return 0;
 }
 
@@ -3042,7 +3094,7 @@ sqlite_user_insert(struct store *st, struct user *user, struct br_error *err)
         return br_error_set(err, BR_EINVAL, "cannot %s: there is no role %s", what, user->role);
     if (rc != SQLITE_DONE)
         return fail(rc, what, err);
-    user->id = sqlite3_last_insert_rowid(s->db);
+    user->id = sqlite3_last_insert_rowid(s->conn->db);
     return 0;
 }
 
@@ -3187,7 +3239,7 @@ sqlite_backup(struct store *st, const char *path, struct br_error *err)
 
     if ((rc = open_plain(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what, err)) != 0)
         goto out;
-    rc = copy_database(dest, s->db, "main", what, err);
+    rc = copy_database(dest, s->conn->db, "main", what, err);
     sqlite3_close(dest);
     dest = NULL;
     /* The log of reads goes beside the copy, as it is beside the database. */
@@ -3196,7 +3248,7 @@ sqlite_backup(struct store *st, const char *path, struct br_error *err)
         rc = br_error_set(err, BR_EIO, "cannot %s: out of memory", what);
     if (rc == 0 && (rc = open_plain(log, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what,
                                     err)) == 0)
-        rc = copy_database(dest, s->db, "reads", what, err);
+        rc = copy_database(dest, s->conn->db, "reads", what, err);
     sqlite3_free(log);
 out:
     sqlite3_close(dest);
@@ -3282,11 +3334,12 @@ sqlite_close(struct store *st)
 
     if (s == NULL)
         return;
-    for (size_t i = 0; i < STMT_COUNT; i++)
-        sqlite3_finalize(s->stmts[i]);
-    sqlite3_close(s->db); /* rolls back a transaction left open */
+    /* A write transaction left open is rolled back before the lock is given up. */
     if (s->holds_write_lock)
-        sqlite_writer_unlock(s->writer);
+        rollback_any(s, "close the database");
+    for (size_t i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(s->own.stmts[i]);
+    sqlite3_close(s->own.db); /* rolls back a transaction left open */
     sqlite_writer_detach(s->writer);
     queue_clear(s);
     free(s->queued);
@@ -3664,7 +3717,7 @@ sqlite_person_update(struct store *st, struct stored_person *person, int64_t exp
     bind_int64(&b, expected_version);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         goto out;
-    if (sqlite3_changes(s->db) == 0) {
+    if (sqlite3_changes(s->conn->db) == 0) {
         /* Either gone or changed by someone else since it was read: tell which. */
         rc = person_exists(s, person->id, what, err);
         if (rc == 0)
@@ -3703,7 +3756,7 @@ sqlite_idempotency_reserve(struct store *st, int64_t user_id, const char *key,
     bind_blob(&b, fingerprint, STORE_HASH_SIZE);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         goto out;
-    if (sqlite3_changes(s->db) > 0) {
+    if (sqlite3_changes(s->conn->db) > 0) {
         *reserved = true;
         goto out;
     }
@@ -3751,7 +3804,7 @@ sqlite_idempotency_complete(struct store *st, int64_t user_id, const char *key,
     bind_text(&b, key);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    if (sqlite3_changes(s->db) == 0)
+    if (sqlite3_changes(s->conn->db) == 0)
         return br_error_set(err, BR_ENOTFOUND, "cannot %s: the idempotency key is not reserved",
                             what);
     return 0;
@@ -4006,7 +4059,7 @@ sqlite_consent_insert(struct store *st, struct consent *consent, struct br_error
     bind_id(&b, consent->recorded_by);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         goto out;
-    consent->id = sqlite3_last_insert_rowid(s->db);
+    consent->id = sqlite3_last_insert_rowid(s->conn->db);
 out:
     free(purposes);
     return rc;
@@ -4030,7 +4083,7 @@ sqlite_decline_insert(struct store *st, struct coenroll_decline *decline, struct
     bind_id(&b, decline->recorded_by);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    decline->id = sqlite3_last_insert_rowid(s->db);
+    decline->id = sqlite3_last_insert_rowid(s->conn->db);
     return 0;
 }
 
@@ -4075,7 +4128,7 @@ sqlite_consent_revoke(struct store *st, int64_t person_id, int64_t consent_id, i
     bind_int64(&b, person_id);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    if (sqlite3_changes(s->db) > 0)
+    if (sqlite3_changes(s->conn->db) > 0)
         return 0;
     /* Nothing changed: either there is no such consent of this person, or it was revoked. */
     if ((rc = stmt_get(s, STMT_CONSENT_EXISTS, &stmt, what, err)) != 0)
@@ -4144,7 +4197,7 @@ sqlite_assessment_insert(struct store *st, struct assessment *a, struct br_error
     bind_id(&b, a->author_id);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    a->id = sqlite3_last_insert_rowid(s->db);
+    a->id = sqlite3_last_insert_rowid(s->conn->db);
     return 0;
 }
 
@@ -4196,7 +4249,7 @@ sqlite_plan_insert(struct store *st, struct case_plan *plan, struct br_error *er
     bind_id(&b, plan->author_id);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    plan->id = sqlite3_last_insert_rowid(s->db);
+    plan->id = sqlite3_last_insert_rowid(s->conn->db);
     return 0;
 }
 
@@ -4218,7 +4271,7 @@ sqlite_plan_update(struct store *st, const struct case_plan *plan, struct br_err
     bind_int64(&b, plan->person_id);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    if (sqlite3_changes(s->db) == 0)
+    if (sqlite3_changes(s->conn->db) == 0)
         return br_error_set(err, BR_ENOTFOUND, "person %" PRId64 " has no plan %" PRId64,
                             plan->person_id, plan->id);
     return 0;
@@ -4271,7 +4324,7 @@ sqlite_goal_insert(struct store *st, struct goal *goal, struct br_error *err)
     bind_date(&b, goal->closed_on);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    goal->id = sqlite3_last_insert_rowid(s->db);
+    goal->id = sqlite3_last_insert_rowid(s->conn->db);
     return 0;
 }
 
@@ -4292,7 +4345,7 @@ sqlite_goal_update(struct store *st, const struct goal *goal, struct br_error *e
     bind_int64(&b, goal->person_id);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    if (sqlite3_changes(s->db) == 0)
+    if (sqlite3_changes(s->conn->db) == 0)
         return br_error_set(err, BR_ENOTFOUND, "person %" PRId64 " has no goal %" PRId64,
                             goal->person_id, goal->id);
     return 0;
@@ -4341,7 +4394,7 @@ sqlite_plan_review_insert(struct store *st, struct plan_review *review, struct b
     bind_id(&b, review->reviewer_id);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    review->id = sqlite3_last_insert_rowid(s->db);
+    review->id = sqlite3_last_insert_rowid(s->conn->db);
     return 0;
 }
 
@@ -4398,7 +4451,7 @@ sqlite_outcome_insert(struct store *st, struct outcome *o, struct br_error *err)
     bind_text_or_null(&b, o->source);
     if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
         return rc;
-    o->id = sqlite3_last_insert_rowid(s->db);
+    o->id = sqlite3_last_insert_rowid(s->conn->db);
     return 0;
 }
 
@@ -4819,22 +4872,23 @@ store_sqlite_open(const char *path, struct store **out, struct br_error *err)
 
     *out = NULL;
     s->base.ops = &sqlite_ops;
+    s->conn = &s->own;
     /* A store is used by one thread at a time (store.h), so the connection goes without
      * SQLite's own per-call locking (a twentieth of a scan's time). */
     if ((rc = open_plain(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                         &s->db, "open the database", err)) != 0)
+                         &s->own.db, "open the database", err)) != 0)
         goto out;
-    if ((rc = configure(s->db, path, err)) != 0)
+    if ((rc = configure(s->conn->db, path, err)) != 0)
         goto out;
-    const char *file = sqlite3_db_filename(s->db, "main");
+    const char *file = sqlite3_db_filename(s->conn->db, "main");
     bool memory = file == NULL || file[0] == '\0';
     if (!memory &&
         (rc = sqlite_writer_attach(file, sqlite3_filename_wal(file), &s->writer, err)) != 0)
         goto out;
     /* Checkpoints go to the writer's thread, not to whichever commit fills the WAL. */
     if (s->writer != NULL)
-        sqlite3_wal_hook(s->db, sqlite_writer_wal_hook, s->writer);
-    if ((rc = attach_read_log(s->db, memory ? NULL : file, err)) != 0)
+        sqlite3_wal_hook(s->conn->db, sqlite_writer_wal_hook, s->writer);
+    if ((rc = attach_read_log(s->conn->db, memory ? NULL : file, err)) != 0)
         goto out;
     *out = &s->base;
     s = NULL;
@@ -4847,5 +4901,5 @@ out:
 struct sqlite3 *
 store_sqlite_handle(struct store *st)
 {
-    return sqlite_of(st)->db;
+    return sqlite_of(st)->conn->db;
 }

@@ -17,6 +17,9 @@
 #include "store/migrations.h"
 #include "store/sqlite_writer.h"
 
+/* How many batches a caller who commits commits at most (sqlite_read_log_append). */
+#define SQLITE_READ_LOG_ROUNDS 4
+
 /* One caller of sqlite_read_log_append, waiting for the batch its entries are in.  It is woken
  * alone, by its own semaphore: a broadcast would wake every caller, those of the next batch
  * too, each to take the lock in turn (wake-ups are the dearest thing on these machines). */
@@ -34,15 +37,20 @@ struct batch {
 };
 
 struct sqlite_read_log {
-    sqlite3 *db; /* the thread's own, after open */
+    sqlite3 *db;           /* whoever commits (committing) uses it */
+    sqlite3 *checkpointer; /* the thread's */
+    char *file;
     sqlite3_stmt *insert;
     char *wal_file;
     pthread_t thread;
     pthread_mutex_t lock; /* guards the members below */
     pthread_cond_t wake;  /* the thread: entries, or stop */
     struct batch pending;
+    struct batch spare;   /* the array of the last batch committed, for the next */
+    bool committing;      /* a caller or the thread is using db */
+    bool wal_full;        /* set by wal_hook, read by the committer: only it touches it */
     bool stopping;
-    bool checkpoint_wanted; /* set by the WAL hook, on the thread */
+    bool checkpoint_wanted; /* the WAL has grown: for the thread (commit_pending) */
     bool unsynced;          /* a commit is not yet synced ... */
     struct timespec sync_by; /* ... and should be by then */
 };
@@ -181,19 +189,76 @@ wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
     struct sqlite_read_log *log = ctx;
     (void)db;
     (void)name;
-    /* On the thread (its connection is the only writer), which checkpoints between batches. */
+    /* In commit_batch, on whichever thread commits: commit_pending passes it on to the thread,
+     * which checkpoints between batches. */
     if (pages >= SQLITE_WRITER_CHECKPOINT_PAGES)
-        log->checkpoint_wanted = true;
+        log->wal_full = true;
     return SQLITE_OK;
 }
 
-/* The thread: commits each batch as it comes, syncs the WAL within SQLITE_WRITER_SYNC_DELAY_MS
- * of a commit, checkpoints between batches, and on stop commits and syncs what is left. */
+/* Commits what was handed over, as one batch: called with the lock held and log->committing
+ * set (the connection is the caller's meanwhile), it returns with the lock held.  Every waiter
+ * of the batch but me (who may be NULL) is told the result and woken; me's result is returned
+ * in *mine. */
+static void
+commit_pending(struct sqlite_read_log *log, const struct waiter *me, int *mine)
+{
+    struct batch batch = log->pending;
+    log->pending = log->spare;
+    pthread_mutex_unlock(&log->lock);
+    int rc = commit_batch(log, &batch);
+    for (struct waiter *w = batch.waiters, *next; w != NULL; w = next) {
+        next = w->next; /* w is gone once posted */
+        if (w == me) {
+            *mine = rc;
+            continue;
+        }
+        w->rc = rc;
+        sem_post(&w->done);
+    }
+    batch_clear(&batch);
+    pthread_mutex_lock(&log->lock);
+    log->spare = batch;
+    if (log->wal_full) {
+        log->wal_full = false;
+        log->checkpoint_wanted = true;
+        pthread_cond_signal(&log->wake);
+    }
+    if (rc == SQLITE_OK && !log->unsynced) {
+        log->unsynced = true;
+        clock_gettime(CLOCK_REALTIME, &log->sync_by);
+        log->sync_by.tv_nsec += SQLITE_WRITER_SYNC_DELAY_MS * 1000000L;
+        if (log->sync_by.tv_nsec >= 1000000000L) {
+            log->sync_by.tv_sec++;
+            log->sync_by.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_signal(&log->wake);
+    }
+}
+
+/* A PASSIVE checkpoint through the thread's own connection, opened at the first.  A failure is
+ * left for the next one: the WAL then grows a little longer, nothing is lost. */
+static void
+checkpoint(struct sqlite_read_log *log)
+{
+    if (log->checkpointer == NULL &&
+        sqlite3_open_v2(log->file, &log->checkpointer, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(log->checkpointer);
+        log->checkpointer = NULL;
+        return;
+    }
+    sqlite3_wal_checkpoint_v2(log->checkpointer, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+/* The thread: syncs the WAL within SQLITE_WRITER_SYNC_DELAY_MS of a commit, checkpoints it when
+ * it has grown, commits what a caller left (sqlite_read_log_append), and on stop commits and
+ * syncs what is left. */
 static void *
 log_main(void *arg)
 {
     struct sqlite_read_log *log = arg;
-    struct batch batch = {0};
+    int ignored;
 
     pthread_mutex_lock(&log->lock);
     for (;;) {
@@ -208,49 +273,29 @@ log_main(void *arg)
             pthread_mutex_lock(&log->lock);
             continue;
         }
-        /* Between batches even under load, or the WAL would grow for as long as the load. */
         if (log->checkpoint_wanted && !log->stopping) {
+            /* On a connection of its own: a PASSIVE checkpoint and the commits go on side by
+             * side (the WAL's design), so no read waits for the checkpoint's syncs. */
             log->checkpoint_wanted = false;
             pthread_mutex_unlock(&log->lock);
-            sqlite3_wal_checkpoint_v2(log->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+            checkpoint(log);
             pthread_mutex_lock(&log->lock);
             continue;
         }
-        if (log->pending.n == 0) {
-            if (log->stopping)
-                break;
-            if (log->unsynced) {
-                pthread_cond_timedwait(&log->wake, &log->lock, &log->sync_by);
-            } else {
-                pthread_cond_wait(&log->wake, &log->lock);
-            }
+        if (!log->committing && log->pending.n > 0) {
+            log->committing = true;
+            commit_pending(log, NULL, &ignored);
+            log->committing = false;
             continue;
         }
-        /* Take what was handed over; the next batch gathers while this one commits. */
-        struct batch taken = log->pending;
-        log->pending = batch;
-        batch = taken;
-        pthread_mutex_unlock(&log->lock);
-        int rc = commit_batch(log, &batch);
-        for (struct waiter *w = batch.waiters, *next; w != NULL; w = next) {
-            next = w->next; /* w is gone once posted */
-            w->rc = rc;
-            sem_post(&w->done);
-        }
-        batch_clear(&batch);
-        pthread_mutex_lock(&log->lock);
-        if (rc == SQLITE_OK && !log->unsynced) {
-            log->unsynced = true;
-            clock_gettime(CLOCK_REALTIME, &log->sync_by);
-            log->sync_by.tv_nsec += SQLITE_WRITER_SYNC_DELAY_MS * 1000000L;
-            if (log->sync_by.tv_nsec >= 1000000000L) {
-                log->sync_by.tv_sec++;
-                log->sync_by.tv_nsec -= 1000000000L;
-            }
-        }
+        if (log->stopping && log->pending.n == 0 && !log->committing)
+            break;
+        if (log->unsynced)
+            pthread_cond_timedwait(&log->wake, &log->lock, &log->sync_by);
+        else
+            pthread_cond_wait(&log->wake, &log->lock);
     }
     pthread_mutex_unlock(&log->lock);
-    free(batch.entries);
     return NULL;
 }
 
@@ -259,8 +304,11 @@ log_free(struct sqlite_read_log *log)
 {
     sqlite3_finalize(log->insert);
     sqlite3_close(log->db);
+    sqlite3_close(log->checkpointer);
+    free(log->file);
     batch_clear(&log->pending);
     free(log->pending.entries);
+    free(log->spare.entries);
     free(log->wal_file);
     pthread_mutex_destroy(&log->lock);
     pthread_cond_destroy(&log->wake);
@@ -277,6 +325,7 @@ sqlite_read_log_open(const char *file, struct sqlite_read_log **out, struct br_e
     *out = NULL;
     pthread_mutex_init(&log->lock, NULL);
     pthread_cond_init(&log->wake, NULL);
+    log->file = xstrdup(file);
     rc = sqlite3_open_v2(file, &log->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc == SQLITE_OK) {
@@ -342,14 +391,28 @@ sqlite_read_log_append(struct sqlite_read_log *log, const struct audit_entry *en
     xgrow(&b->entries, &b->cap, b->n + n, sizeof(*b->entries));
     for (size_t i = 0; i < n; i++)
         sqlite_audit_entry_copy(&b->entries[b->n++], &entries[i]);
-    sem_init(&me.done, 0, 0);
     me.next = b->waiters;
     b->waiters = &me;
-    pthread_cond_signal(&log->wake);
-    pthread_mutex_unlock(&log->lock);
-    while (sem_wait(&me.done) != 0)
-        continue; /* interrupted by a signal */
-    sem_destroy(&me.done);
+    if (log->committing) {
+        /* Someone is committing: these entries go in the next batch, which that caller (or the
+         * thread) commits, and wakes this one. */
+        sem_init(&me.done, 0, 0);
+        pthread_mutex_unlock(&log->lock);
+        while (sem_wait(&me.done) != 0)
+            continue; /* interrupted by a signal */
+        sem_destroy(&me.done);
+    } else {
+        /* Nobody is: this caller commits, with its own entries whatever others handed over
+         * meanwhile, and then what they hand over while it commits, a few rounds at most (its
+         * own answer waits); the thread commits anything left. */
+        log->committing = true;
+        for (int round = 0; round < SQLITE_READ_LOG_ROUNDS && log->pending.n > 0; round++)
+            commit_pending(log, &me, &me.rc);
+        log->committing = false;
+        if (log->pending.n > 0)
+            pthread_cond_signal(&log->wake);
+        pthread_mutex_unlock(&log->lock);
+    }
     if (me.rc != SQLITE_OK)
         return br_error_set(err, BR_EIO, "cannot write the audit log: %s", sqlite3_errstr(me.rc));
     return 0;

@@ -1,6 +1,6 @@
 /* sqlite_read_log.h — the audit entries of reads, kept in a file of their own beside the database
- * (PATH-reads, table read_log), written by one thread of the process in batches.  Used by
- * sqlite_writer.c (which opens one per database file) and sqlite.c.
+ * (PATH-reads, table read_log), committed in batches.  Used by sqlite_writer.c (which opens one
+ * per database file) and sqlite.c.
  *
  * Why a file of its own: every read is audited (RULES.md §11), and in WAL mode a commit to a
  * database file makes every other connection to it drop its whole page cache before its next
@@ -10,10 +10,13 @@
  * database's audit_log, in the change's transaction) are the only commits there.
  *
  * A read hands its entries over (sqlite_read_log_append) and is answered once they are
- * committed: the thread takes whatever has been handed over since its last commit and commits it
- * in one transaction.  Commits do not wait for the disk; the thread syncs the log's WAL within
+ * committed.  When no one is committing, the reader commits them itself, with whatever others
+ * hand over meanwhile (no thread to wake: one request at a time costs no context switch); when
+ * someone is, its entries go in the next batch, and it sleeps until that batch is committed.
+ * Commits do not wait for the disk: the log's thread syncs the WAL within
  * SQLITE_WRITER_SYNC_DELAY_MS of a commit (a crash of braid loses no entry, a power cut the last
- * few milliseconds' at most), and checkpoints it between batches. */
+ * few milliseconds' at most), and checkpoints it on a connection of its own, beside the commits
+ * (a checkpoint syncs the disk twice: a read that waited for one took up to 15 ms). */
 #ifndef BRAID_STORE_SQLITE_READ_LOG_H
 #define BRAID_STORE_SQLITE_READ_LOG_H
 

@@ -39,6 +39,8 @@ struct sqlite_writer {
     pthread_cond_t thread_wake;
     sqlite3 *checkpointer; /* the thread's own connection, opened at its first checkpoint */
     struct sqlite_read_log *read_log;
+    void *shared; /* sqlite_writer_share */
+    void (*free_shared)(void *);
 };
 
 /* Every file's writer in this process, looked up by device and inode. */
@@ -97,6 +99,19 @@ sqlite_writer_read_log(struct sqlite_writer *w)
     return w->read_log;
 }
 
+void *
+sqlite_writer_shared(struct sqlite_writer *w)
+{
+    return w->shared;
+}
+
+void
+sqlite_writer_share(struct sqlite_writer *w, void *shared, void (*free_shared)(void *))
+{
+    w->shared = shared;
+    w->free_shared = free_shared;
+}
+
 void
 sqlite_writer_detach(struct sqlite_writer *w)
 {
@@ -122,6 +137,8 @@ sqlite_writer_detach(struct sqlite_writer *w)
     if (started)
         pthread_join(w->thread, NULL);
     sqlite3_close(w->checkpointer);
+    if (w->shared != NULL)
+        w->free_shared(w->shared);
     sqlite_read_log_close(w->read_log);
     pthread_cond_destroy(&w->thread_wake);
     pthread_mutex_destroy(&w->write_lock);

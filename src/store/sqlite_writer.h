@@ -42,6 +42,12 @@ void sqlite_writer_detach(struct sqlite_writer *w);
 /* The log of reads of the file, for as long as the caller stays attached. */
 struct sqlite_read_log *sqlite_writer_read_log(struct sqlite_writer *w);
 
+/* The connection the lock's holders write through (sqlite.c), kept here for them: NULL until
+ * one is shared with sqlite_writer_share, which also names the function that frees it at the
+ * last detach.  Both are called under the write lock only. */
+void *sqlite_writer_shared(struct sqlite_writer *w);
+void sqlite_writer_share(struct sqlite_writer *w, void *shared, void (*free_shared)(void *));
+
 /* fdatasync of a WAL file: 0 or an errno (0 when the file is gone: the last connection to close
  * checkpointed it into the database, which it synced first). */
 int sqlite_wal_sync(const char *wal_file);
