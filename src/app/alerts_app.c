@@ -81,13 +81,14 @@ end(struct app *app, int rc, struct br_error *err)
 /* Loads the person, their record (into app->record) and what reach allows. */
 static int
 inputs_load(struct app *app, int64_t person_id, const struct alert_reach *reach,
-            struct alert_inputs *in, struct br_error *err)
+            bool record_current, struct alert_inputs *in, struct br_error *err)
 {
     const struct store_ops *ops = app->store->ops;
     struct store *st = app->store;
     int rc = app_person_load(app, person_id, &in->person, err);
 
-    if (rc != 0 || (rc = ops->record_load(st, &app->catalog, person_id, &app->record, err)) != 0)
+    if (rc != 0 || (!record_current && (rc = ops->record_load(st, &app->catalog, person_id,
+                                                              &app->record, err)) != 0))
         return rc;
     /* The case file's own parts: manual exits (RULES.md §4) and co-enrollment declines (§6). */
     if (in->exits == NULL)
@@ -183,8 +184,8 @@ reach_decide(struct app *app, const struct actor *actor, int64_t person_id,
 
 int
 app_person_alerts_in(struct app *app, const struct actor *actor, int64_t person_id,
-                     int32_t as_of, struct alert_list *out, unsigned *withheld,
-                     struct br_error *err)
+                     int32_t as_of, bool record_current, struct alert_list *out,
+                     unsigned *withheld, struct br_error *err)
 {
     struct alert_inputs in;
     struct alert_reach reach;
@@ -199,7 +200,7 @@ app_person_alerts_in(struct app *app, const struct actor *actor, int64_t person_
     }
     rc = app_person_load(app, person_id, &in.person, err);
     if (rc != 0 || (rc = reach_decide(app, actor, person_id, &reach, err)) != 0 ||
-        (rc = inputs_load(app, person_id, &reach, &in, err)) != 0)
+        (rc = inputs_load(app, person_id, &reach, record_current, &in, err)) != 0)
         goto out;
     inputs_evaluate(app, &in, &reach, as_of, out);
     *withheld = reach.withheld;
@@ -220,7 +221,7 @@ app_person_alerts(struct app *app, const struct actor *actor, int64_t person_id,
     *withheld = 0;
     if ((rc = begin(app, err)) != 0)
         return rc;
-    rc = app_person_alerts_in(app, actor, person_id, as_of, out, withheld, err);
+    rc = app_person_alerts_in(app, actor, person_id, as_of, false, out, withheld, err);
     return end(app, rc, err);
 }
 
@@ -340,7 +341,7 @@ rank_evaluate(struct app *app, int64_t id, int32_t as_of, struct alert_inputs *i
               struct alert_list *scratch, struct rank *rank, enum rank_source *source,
               struct br_error *err)
 {
-    int rc = inputs_load(app, id, &reach_all, in, err);
+    int rc = inputs_load(app, id, &reach_all, false, in, err);
     if (rc != 0)
         return rc;
     inputs_evaluate(app, in, &reach_all, as_of, scratch);
@@ -360,7 +361,7 @@ caseload_add(struct app *app, const struct actor *actor, int64_t id, int32_t as_
     int rc;
 
     if ((rc = reach_decide(app, actor, id, &reach, err)) != 0 ||
-        (rc = inputs_load(app, id, &reach, in, err)) != 0)
+        (rc = inputs_load(app, id, &reach, false, in, err)) != 0)
         return rc;
     inputs_evaluate(app, in, &reach, as_of, scratch);
     xgrow(&out->people, &out->cap_people, out->n_people + 1, sizeof(*out->people));

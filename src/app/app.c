@@ -11,7 +11,6 @@
 #include "app/access.h"
 #include "app/alerts_app.h"
 #include "app/catalog_file.h"
-#include "app/people.h"
 #include "core/date.h"
 #include "core/mem.h"
 
@@ -429,11 +428,13 @@ app_answer_change(struct app *app, int rc, struct br_error *err)
     app->answer = NULL;
     if (rc != 0 || a == NULL)
         return rc;
-    rc = app_person_alerts_in(app, a->actor, a->person_id, a->as_of, &a->alerts, &a->withheld,
-                              err);
+    /* Every change leaves app->record as it stored it (app_refresh_clock keeps the clock from
+     * it).  The alerts are computed from the exit determination as of the same day, read under
+     * the same decision on the case file: app->exits is then the answer's exit clock. */
+    rc = app_person_alerts_in(app, a->actor, a->person_id, a->as_of, true, &a->alerts,
+                              &a->withheld, err);
     if (rc == 0)
-        rc = app_person_exit_in(app, a->actor, a->person_id, a->as_of, &a->person, &app->exits,
-                                err);
+        rc = app_person_load(app, a->person_id, &a->person, err);
     return rc;
 }
 

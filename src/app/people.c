@@ -147,22 +147,6 @@ out:
 }
 
 int
-app_person_exit_in(struct app *app, const struct actor *actor, int64_t id, int32_t as_of,
-                   struct stored_person *person, struct exit_result *result,
-                   struct br_error *err)
-{
-    int rc;
-
-    if ((rc = app_person_load(app, id, person, err)) != 0)
-        return rc;
-    /* The determination is built from the case file (every partner's services), so it is read
-     * as the case file is (access.h ACCESS_CASE_FILE); the decision is its audit entry. */
-    if ((rc = access_require(app, actor, id, ACCESS_CASE_FILE, ACCESS_READ, NULL, err)) != 0)
-        return rc;
-    return app_person_exits(app, id, as_of, result, err);
-}
-
-int
 app_person_exit(struct app *app, const struct actor *actor, int64_t id, int32_t as_of,
                 struct stored_person *person, struct exit_result *result, struct br_error *err)
 {
@@ -170,8 +154,16 @@ app_person_exit(struct app *app, const struct actor *actor, int64_t id, int32_t 
 
     if ((rc = app->store->ops->begin_read(app->store, err)) != 0)
         return rc;
-    rc = app_person_exit_in(app, actor, id, as_of, person, result, err);
-    if (rc != 0 && access_keep_refusal(app, rc))
-        return rc;
+    if ((rc = app_person_load(app, id, person, err)) != 0)
+        goto out;
+    /* The determination is built from the case file (every partner's services), so it is read
+     * as the case file is (access.h ACCESS_CASE_FILE); the decision is its audit entry. */
+    if ((rc = access_require(app, actor, id, ACCESS_CASE_FILE, ACCESS_READ, NULL, err)) != 0) {
+        if (access_keep_refusal(app, rc))
+            return rc;
+        goto out;
+    }
+    rc = app_person_exits(app, id, as_of, result, err);
+out:
     return finish(app, rc, err);
 }

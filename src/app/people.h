@@ -43,9 +43,4 @@ int app_person_update(struct app *app, const struct actor *actor, int64_t id,
 int app_person_exit(struct app *app, const struct actor *actor, int64_t id, int32_t as_of,
                     struct stored_person *person, struct exit_result *result, struct br_error *err);
 
-/* The same inside the caller's transaction (a change's answer, app.h app_answer_next_change). */
-int app_person_exit_in(struct app *app, const struct actor *actor, int64_t id, int32_t as_of,
-                       struct stored_person *person, struct exit_result *result,
-                       struct br_error *err);
-
 #endif

@@ -19,6 +19,12 @@
 
 /* How many batches a caller who commits commits at most (sqlite_read_log_append). */
 #define SQLITE_READ_LOG_ROUNDS 4
+/* The log's pages are small (its entries are, and each commit writes its last pages whole to
+ * the WAL: a quarter of the bytes of SQLite's default 4 KiB pages); its WAL is checkpointed past
+ * 4 MiB, and past 16 MiB with the commits held back (checkpoint). */
+#define SQLITE_READ_LOG_PAGE_SIZE "1024"
+#define SQLITE_READ_LOG_CHECKPOINT_PAGES 4000
+#define SQLITE_READ_LOG_WAL_MAX_PAGES 16000
 
 /* One caller of sqlite_read_log_append, waiting for the batch its entries are in.  It is woken
  * alone, by its own semaphore: a broadcast would wake every caller, those of the next batch
@@ -45,6 +51,7 @@ struct sqlite_read_log {
     pthread_t thread;
     pthread_mutex_t lock; /* guards the members below */
     pthread_cond_t wake;  /* the thread: entries, or stop */
+    pthread_cond_t idle;  /* committing has become false */
     struct batch pending;
     struct batch spare;   /* the array of the last batch committed, for the next */
     bool committing;      /* a caller or the thread is using db */
@@ -191,7 +198,7 @@ wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
     (void)name;
     /* In commit_batch, on whichever thread commits: commit_pending passes it on to the thread,
      * which checkpoints between batches. */
-    if (pages >= SQLITE_WRITER_CHECKPOINT_PAGES)
+    if (pages >= SQLITE_READ_LOG_CHECKPOINT_PAGES)
         log->wal_full = true;
     return SQLITE_OK;
 }
@@ -241,14 +248,32 @@ commit_pending(struct sqlite_read_log *log, const struct waiter *me, int *mine)
 static void
 checkpoint(struct sqlite_read_log *log)
 {
-    if (log->checkpointer == NULL &&
-        sqlite3_open_v2(log->file, &log->checkpointer, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        sqlite3_close(log->checkpointer);
-        log->checkpointer = NULL;
-        return;
+    if (log->checkpointer == NULL) {
+        if (sqlite3_open_v2(log->file, &log->checkpointer,
+                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+            sqlite3_close(log->checkpointer);
+            log->checkpointer = NULL;
+            return;
+        }
+        sqlite3_busy_timeout(log->checkpointer, 1000);
+        /* A connection knows the file is in WAL mode once it has read it. */
+        sqlite3_exec(log->checkpointer, "PRAGMA schema_version", NULL, NULL, NULL);
     }
-    sqlite3_wal_checkpoint_v2(log->checkpointer, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    int pages = 0, copied = 0;
+    sqlite3_wal_checkpoint_v2(log->checkpointer, NULL, SQLITE_CHECKPOINT_PASSIVE, &pages, &copied);
+    /* As sqlite_writer.c's checkpoint: past SQLITE_READ_LOG_WAL_MAX_PAGES, once more with the
+     * commits held back, or the WAL would never restart under steady reading. */
+    if (pages >= SQLITE_READ_LOG_WAL_MAX_PAGES && copied < pages) {
+        pthread_mutex_lock(&log->lock);
+        while (log->committing)
+            pthread_cond_wait(&log->idle, &log->lock);
+        log->committing = true;
+        pthread_mutex_unlock(&log->lock);
+        sqlite3_wal_checkpoint_v2(log->checkpointer, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&log->lock);
+        log->committing = false;
+        pthread_mutex_unlock(&log->lock);
+    }
 }
 
 /* The thread: syncs the WAL within SQLITE_WRITER_SYNC_DELAY_MS of a commit, checkpoints it when
@@ -286,6 +311,7 @@ log_main(void *arg)
             log->committing = true;
             commit_pending(log, NULL, &ignored);
             log->committing = false;
+            pthread_cond_broadcast(&log->idle);
             continue;
         }
         if (log->stopping && log->pending.n == 0 && !log->committing)
@@ -312,6 +338,7 @@ log_free(struct sqlite_read_log *log)
     free(log->wal_file);
     pthread_mutex_destroy(&log->lock);
     pthread_cond_destroy(&log->wake);
+    pthread_cond_destroy(&log->idle);
     free(log);
 }
 
@@ -325,13 +352,15 @@ sqlite_read_log_open(const char *file, struct sqlite_read_log **out, struct br_e
     *out = NULL;
     pthread_mutex_init(&log->lock, NULL);
     pthread_cond_init(&log->wake, NULL);
+    pthread_cond_init(&log->idle, NULL);
     log->file = xstrdup(file);
     rc = sqlite3_open_v2(file, &log->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_busy_timeout(log->db, STORE_SQLITE_BUSY_TIMEOUT_MS);
         /* Commits do not wait for the disk: the thread syncs the WAL itself (above). */
-        rc = sqlite3_exec(log->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
+        rc = sqlite3_exec(log->db, "PRAGMA page_size = " SQLITE_READ_LOG_PAGE_SIZE
+                          "; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
                           NULL, NULL, NULL);
     }
     if (rc != SQLITE_OK) {
@@ -409,6 +438,7 @@ sqlite_read_log_append(struct sqlite_read_log *log, const struct audit_entry *en
         for (int round = 0; round < SQLITE_READ_LOG_ROUNDS && log->pending.n > 0; round++)
             commit_pending(log, &me, &me.rc);
         log->committing = false;
+        pthread_cond_broadcast(&log->idle);
         if (log->pending.n > 0)
             pthread_cond_signal(&log->wake);
         pthread_mutex_unlock(&log->lock);

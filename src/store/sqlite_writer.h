@@ -27,7 +27,8 @@
 
 #define STORE_SQLITE_BUSY_TIMEOUT_MS 5000
 #define SQLITE_WRITER_SYNC_DELAY_MS 10
-#define SQLITE_WRITER_CHECKPOINT_PAGES 1000 /* SQLite's own default */
+#define SQLITE_WRITER_CHECKPOINT_PAGES 8000
+#define SQLITE_WRITER_WAL_MAX_PAGES 32000   /* past this, a checkpoint holds commits back */
 
 struct sqlite_writer;
 struct sqlite3;

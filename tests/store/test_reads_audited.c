@@ -735,20 +735,20 @@ test_checkpoints_in_the_background(void **state)
     br_error_clear(&err);
     assert_int_equal(store_open(f->db, &st, &err), 0);
     assert_int_equal(stat(f->db, &before), 0);
-    /* About 1,250 pages of 4 KiB in one commit. */
-    assert_int_equal(sqlite3_exec(store_sqlite_handle(st),
-                                  "CREATE TABLE filler (x); "
-                                  "INSERT INTO filler VALUES (zeroblob(5000000))",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    /* A quarter more pages of 4 KiB than the threshold, in one commit. */
+    const long bytes = SQLITE_WRITER_CHECKPOINT_PAGES * 4096L * 5 / 4;
+    char sql[128];
+    snprintf(sql, sizeof(sql), "CREATE TABLE filler (x); INSERT INTO filler VALUES (zeroblob(%ld))",
+             bytes);
+    assert_int_equal(sqlite3_exec(store_sqlite_handle(st), sql, NULL, NULL, NULL), SQLITE_OK);
     for (int i = 0; i < 10000; i++) {
         assert_int_equal(stat(f->db, &after), 0);
-        if (after.st_size >= before.st_size + 5000000)
+        if (after.st_size >= before.st_size + bytes)
             break;
         struct timespec ms = {0, 1000000L};
         nanosleep(&ms, NULL);
     }
-    assert_true(after.st_size >= before.st_size + 5000000);
+    assert_true(after.st_size >= before.st_size + bytes);
     st->ops->close(st);
 }
 
