@@ -143,11 +143,9 @@ static int
 insert_entry(struct sqlite_read_log *log, const struct audit_entry *e)
 {
     sqlite3_stmt *stmt = log->insert;
-    int rc = SQLITE_OK;
 
     sqlite3_reset(stmt);
-    if (rc == SQLITE_OK)
-        rc = bind_id_or_null(stmt, 1, e->user_id);
+    int rc = bind_id_or_null(stmt, 1, e->user_id);
     if (rc == SQLITE_OK)
         rc = bind_id_or_null(stmt, 2, e->person_id);
     if (rc == SQLITE_OK)
@@ -197,7 +195,7 @@ wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
     (void)db;
     (void)name;
     /* In commit_batch, on whichever thread commits: commit_pending passes it on to the thread,
-     * which checkpoints between batches. */
+     * which checkpoints beside the commits. */
     if (pages >= SQLITE_READ_LOG_CHECKPOINT_PAGES)
         log->wal_full = true;
     return SQLITE_OK;
@@ -272,6 +270,7 @@ checkpoint(struct sqlite_read_log *log)
         sqlite3_wal_checkpoint_v2(log->checkpointer, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         pthread_mutex_lock(&log->lock);
         log->committing = false;
+        pthread_cond_broadcast(&log->idle);
         pthread_mutex_unlock(&log->lock);
     }
 }
