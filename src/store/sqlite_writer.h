@@ -1,6 +1,6 @@
 /* sqlite_writer.h — what this process's connections to one SQLite database file share: the
  * write lock they take in turn, and the syncs of the write-ahead log that make their commits
- * durable together (group commit).  Used by sqlite.c only.
+ * durable together (group commit).  Used by sqlite.c (and sqlite_read_log.c, for its syncs).
  *
  * SQLite lets one connection write at a time.  The others wait in its busy handler, which polls
  * by sleeping 1, 2, 5, 10 ... ms, so that under load a wait of a few microseconds becomes one of

@@ -622,6 +622,43 @@ position_of(const struct listed *list, size_t n, const char *action)
     return n;
 }
 
+/* The database's data_version as a connection of its own sees it: it moves when another
+ * connection commits to the database file. */
+static long
+data_version(sqlite3 *db)
+{
+    sqlite3_stmt *stmt = NULL;
+    long v = -1;
+
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA main.data_version", -1, &stmt, NULL),
+                     SQLITE_OK);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+/* Reads leave the database file as it is — their audit entries go to the log of reads — so no
+ * other connection's page cache is dropped for them; a change still moves it. */
+static void
+test_reads_leave_the_database_unchanged(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *watcher = NULL;
+
+    assert_int_equal(sqlite3_open_v2(f->db, &watcher, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    long before = data_version(watcher);
+    for (int i = 0; i < 5; i++)
+        read_with_entry(f->app.store, f->person, "test.unchanged");
+    assert_int_equal(data_version(watcher), before);
+    assert_int_equal(count_on(f->app.store, "SELECT count(*) FROM reads.read_log "
+                                            "WHERE action = 'test.unchanged'"),
+                     5);
+    change_with_entry(f->app.store, f->person, "test.changed");
+    assert_true(data_version(watcher) != before);
+    sqlite3_close(watcher);
+}
+
 /* The audit log lists the entries of changes and of reads together, newest first by time (in
  * the same second a change is taken to come first, so the reads are listed above it): in pages that neither overlap nor skip, each entry
  * marked with its log, the total counting both; a person's log oldest first is the same merge. */
@@ -845,6 +882,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_access_check_does_not_walk_the_audit_log, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_one_writer_per_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reads_leave_the_database_unchanged, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_the_audit_log_merges_both_logs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_in_the_background, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_threads_lose_nothing, setup, teardown),
