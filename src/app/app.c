@@ -11,6 +11,7 @@
 #include "app/access.h"
 #include "app/alerts_app.h"
 #include "app/catalog_file.h"
+#include "app/change.h"
 #include "core/date.h"
 #include "core/mem.h"
 
@@ -420,8 +421,10 @@ app_answer_next_change(struct app *app, struct change_answer *answer)
     app->answer = answer;
 }
 
-int
-app_answer_change(struct app *app, int rc, struct br_error *err)
+/* The answer the change asked for (app_answer_next_change), computed in its transaction when
+ * rc is 0; the request ends either way.  Returns rc, or the answer's failure. */
+static int
+answer_change(struct app *app, int rc, struct br_error *err)
 {
     struct change_answer *a = app->answer;
 
@@ -438,10 +441,10 @@ app_answer_change(struct app *app, int rc, struct br_error *err)
     return rc;
 }
 
-static int
-finish(struct app *app, int rc, struct br_error *err)
+int
+app_change_end(struct app *app, int rc, struct br_error *err)
 {
-    if ((rc = app_answer_change(app, rc, err)) == 0)
+    if ((rc = answer_change(app, rc, err)) == 0)
         return app->store->ops->commit(app->store, err);
     app->store->ops->rollback(app->store);
     return rc;
@@ -449,14 +452,14 @@ finish(struct app *app, int rc, struct br_error *err)
 
 /* Ends a use case that access_require refused before it wrote anything: the transaction holds
  * only the refusal's audit entry, which is committed so that it stays on the record (RULES.md
- * §11).  Any other failure rolls back as finish() does. */
+ * §11).  Any other failure rolls back as app_change_end() does. */
 static int
 refused(struct app *app, int rc, struct br_error *err)
 {
     struct br_error ignored;
 
     if (rc != BR_EFORBIDDEN)
-        return finish(app, rc, err);
+        return app_change_end(app, rc, err);
     app->answer = NULL;
     br_error_clear(&ignored);
     if (app->store->ops->commit(app->store, &ignored) != 0)
@@ -464,18 +467,15 @@ refused(struct app *app, int rc, struct br_error *err)
     return rc;
 }
 
-/* Opens a change to a person's record: begins the transaction, loads the record into app->record
- * and checks that the actor may write this area of it (access.h).  On failure nothing is left
- * open: a refusal's audit entry is committed, anything else rolled back. */
-static int
-begin_change(struct app *app, const struct actor *actor, int64_t person_id,
-             enum access_area area, struct br_error *err)
+int
+app_change_begin(struct app *app, const struct actor *actor, int64_t person_id,
+                 enum access_area area, struct br_error *err)
 {
     int rc = app->store->ops->begin(app->store, err);
     if (rc != 0)
         return rc;
     if ((rc = load_person(app, person_id, err)) != 0)
-        return finish(app, rc, err);
+        return app_change_end(app, rc, err);
     if ((rc = access_require(app, actor, person_id, area, ACCESS_WRITE, NULL, err)) != 0)
         return refused(app, rc, err);
     return 0;
@@ -524,7 +524,7 @@ app_register_person(struct app *app, const struct actor *actor, struct stored_pe
                              json_date(person->facts.birth_on), "ssn", has_ssn,
                              "possible_duplicates", (int)*n_dups),
                    err);
-    return finish(app, rc, err);
+    return app_change_end(app, rc, err);
 }
 
 int
@@ -533,7 +533,7 @@ app_determine_eligibility(struct app *app, const struct actor *actor, int64_t pe
                           struct br_error *err)
 {
     int rc;
-    if ((rc = begin_change(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
+    if ((rc = app_change_begin(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
         return rc;
     if ((rc = app->store->ops->enrollment_insert(app->store, person_id, enrollment, &app->catalog,
                                                  facts_json, actor->user_id, err)) != 0)
@@ -546,7 +546,7 @@ app_determine_eligibility(struct app *app, const struct actor *actor, int64_t pe
                          "eligibility_date", json_date(enrollment->eligibility_on)),
                err);
 out:
-    return finish(app, rc, err);
+    return app_change_end(app, rc, err);
 }
 
 int
@@ -555,7 +555,7 @@ app_record_service(struct app *app, const struct actor *actor, int64_t person_id
                    const char *note_body, struct br_error *err)
 {
     int rc;
-    if ((rc = begin_change(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
+    if ((rc = app_change_begin(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
         return rc;
     /* RULES.md §3: the new service is checked against the person's whole record. */
     person_record_add_service(&app->record, service);
@@ -572,7 +572,7 @@ app_record_service(struct app *app, const struct actor *actor, int64_t person_id
     rc = audit(app, actor, person_id, "service.record", "service", service->id,
                service_json(app, service), err);
 out:
-    return finish(app, rc, err);
+    return app_change_end(app, rc, err);
 }
 
 /* The use case of app_close_service and app_correct_service; action names it in the audit. */
@@ -584,7 +584,7 @@ correct_service(struct app *app, const struct actor *actor, int64_t person_id, i
     struct service *found = NULL;
     json_t *before = NULL;
     int rc;
-    if ((rc = begin_change(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
+    if ((rc = app_change_begin(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
         return rc;
     for (size_t i = 0; i < app->record.n_services && found == NULL; i++)
         if (app->record.services[i].id == service_id)
@@ -629,7 +629,7 @@ correct_service(struct app *app, const struct actor *actor, int64_t person_id, i
         *out = *found;
 out:
     json_decref(before);
-    return finish(app, rc, err);
+    return app_change_end(app, rc, err);
 }
 
 int
@@ -657,7 +657,7 @@ app_correct_enrollment(struct app *app, const struct actor *actor, int64_t perso
     struct enrollment *found = NULL;
     char problems[sizeof(err->fields[0].problem)] = "";
     int rc;
-    if ((rc = begin_change(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
+    if ((rc = app_change_begin(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
         return rc;
     for (size_t i = 0; i < app->record.n_enrollments && found == NULL; i++)
         if (app->record.enrollments[i].id == enrollment_id)
@@ -702,7 +702,7 @@ app_correct_enrollment(struct app *app, const struct actor *actor, int64_t perso
     if (rc == 0 && out != NULL)
         *out = *found;
 out:
-    return finish(app, rc, err);
+    return app_change_end(app, rc, err);
 }
 
 int
@@ -711,7 +711,7 @@ app_record_gap(struct app *app, const struct actor *actor, int64_t person_id,
                struct br_error *err)
 {
     int rc;
-    if ((rc = begin_change(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
+    if ((rc = app_change_begin(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
         return rc;
     /* RULES.md §5: length, reason and overlap with the person's other gaps. */
     person_record_add_gap(&app->record, gap);
@@ -732,7 +732,7 @@ app_record_gap(struct app *app, const struct actor *actor, int64_t person_id,
                          "planned_end_date", json_date(gap->planned_end_on)),
                err);
 out:
-    return finish(app, rc, err);
+    return app_change_end(app, rc, err);
 }
 
 int
@@ -744,7 +744,7 @@ app_write_note(struct app *app, const struct actor *actor, struct case_note *not
         br_error_field(err, "body", "is required");
         return br_error_set(err, BR_EINVAL, "a case note needs text");
     }
-    if ((rc = begin_change(app, actor, note->person_id, ACCESS_CASE_NOTES, err)) != 0)
+    if ((rc = app_change_begin(app, actor, note->person_id, ACCESS_CASE_NOTES, err)) != 0)
         return rc;
     /* A note documents one of this person's services, or none. */
     bool service_known = note->service_id == 0;
@@ -768,7 +768,7 @@ app_write_note(struct app *app, const struct actor *actor, struct case_note *not
     rc = audit(app, actor, note->person_id, "note.write", "case_note", note->id,
                json_pack("{s:I}", "service_id", (json_int_t)note->service_id), err);
 out:
-    return finish(app, rc, err);
+    return app_change_end(app, rc, err);
 }
 
 int
@@ -776,7 +776,7 @@ app_record_contact(struct app *app, const struct actor *actor, struct contact *c
                    struct br_error *err)
 {
     int rc;
-    if ((rc = begin_change(app, actor, contact->person_id, ACCESS_CONTACTS, err)) != 0)
+    if ((rc = app_change_begin(app, actor, contact->person_id, ACCESS_CONTACTS, err)) != 0)
         return rc;
     if ((rc = app->store->ops->contact_insert(app->store, contact, err)) != 0)
         goto out;
@@ -785,7 +785,7 @@ app_record_contact(struct app *app, const struct actor *actor, struct contact *c
                          "method", (int)contact->method, "responded", contact->responded),
                err);
 out:
-    return finish(app, rc, err);
+    return app_change_end(app, rc, err);
 }
 
 int

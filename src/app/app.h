@@ -61,11 +61,6 @@ struct change_answer {
  * answer NULL withdraws it. */
 void app_answer_next_change(struct app *app, struct change_answer *answer);
 
-/* For the use cases that change a record, before they commit: when rc is 0, computes the answer
- * asked for, if any, in the open transaction.  Ends the request either way; rc, or the answer's
- * failure. */
-int app_answer_change(struct app *app, int rc, struct br_error *err);
-
 /* The system actor, for batch work (imports, nightly runs) that no person performs. */
 extern const struct actor app_system_actor;
 

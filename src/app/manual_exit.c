@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/access.h"
+#include "app/change.h"
 #include "core/date.h"
 
 #define MAX_RECORDED_EXITS 256
@@ -236,7 +237,6 @@ app_manual_exit(struct app *app, const struct actor *actor, int64_t person_id,
                 int64_t enrollment_id, enum manual_exit_reason reason, struct manual_exit *out,
                 struct br_error *err)
 {
-    struct stored_person person;
     int key = 0;
     int rc;
 
@@ -245,19 +245,8 @@ app_manual_exit(struct app *app, const struct actor *actor, int64_t person_id,
         br_error_field(err, "exit.reason", "is not a reason for a manual exit");
         return br_error_set(err, BR_EINVAL, "the exit cannot be recorded");
     }
-    if ((rc = app->store->ops->begin(app->store, err)) != 0)
+    if ((rc = app_change_begin(app, actor, person_id, ACCESS_CASE_FILE, err)) != 0)
         return rc;
-    if ((rc = app_person_load(app, person_id, &person, err)) != 0)
-        goto out;
-    if ((rc = access_require(app, actor, person_id, ACCESS_CASE_FILE, ACCESS_WRITE, NULL, err)) !=
-        0) {
-        if (access_keep_refusal(app, rc))
-            return rc;
-        goto out;
-    }
-    if ((rc = app->store->ops->record_load(app->store, &app->catalog, person_id, &app->record,
-                                           err)) != 0)
-        goto out;
     exit_determine(&app->catalog, &app->policy, &app->record, app->today, &app->exits);
     if ((rc = manual_exit_check(app, person_id, enrollment_id, &key, out, err)) != 0)
         goto out;
@@ -287,8 +276,5 @@ app_manual_exit(struct app *app, const struct actor *actor, int64_t person_id,
     rc = access_audit_append(app, actor, person_id, "exit.manual", "enrollment", enrollment_id,
                              manual_exit_reason_name(reason), after, err);
 out:
-    if ((rc = app_answer_change(app, rc, err)) == 0)
-        return app->store->ops->commit(app->store, err);
-    app->store->ops->rollback(app->store);
-    return rc;
+    return app_change_end(app, rc, err);
 }

@@ -1058,8 +1058,8 @@ write_end(struct sqlite_store *s, bool committed, struct br_error *err)
     return sqlite_writer_sync(s->writer, commit, err);
 }
 
-static int configure(sqlite3 *db, const char *path, struct br_error *err);
-static int attach_read_log(sqlite3 *db, const char *file, struct br_error *err);
+static int connection_setup(sqlite3 *db, const char *path, struct sqlite_writer *writer,
+                            struct br_error *err);
 static int open_plain(const char *path, int flags, sqlite3 **out, const char *what,
                       struct br_error *err);
 
@@ -1093,15 +1093,13 @@ write_connection(struct sqlite_store *s, struct connection **out, struct br_erro
     const char *file = sqlite3_db_filename(s->own.db, "main");
     if ((rc = open_plain(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, &c->db, what, err)) !=
             0 ||
-        (rc = configure(c->db, file, err)) != 0 ||
-        (rc = attach_read_log(c->db, file, err)) != 0) {
+        (rc = connection_setup(c->db, file, s->writer, err)) != 0) {
         connection_free(c);
         return rc;
     }
     /* Its commits are made durable by write_end's shared WAL syncs (sqlite_writer.h). */
     sqlite3_exec(c->db, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -"
                         STORE_SQLITE_WRITE_CACHE_KB, NULL, NULL, NULL);
-    sqlite3_wal_hook(c->db, sqlite_writer_wal_hook, s->writer);
     sqlite_writer_share(s->writer, c, connection_free);
     *out = c;
     return 0;
@@ -2425,17 +2423,8 @@ audit_insert(struct sqlite_store *s, enum stmt_id id, const struct audit_entry *
 
     if ((rc = stmt_get(s, id, &stmt, what, err)) != 0)
         return rc;
-    struct binder b = bind_start(stmt);
-    bind_id(&b, entry->user_id);
-    bind_id(&b, entry->person_id);
-    bind_text(&b, entry->action);
-    bind_text(&b, entry->entity);
-    bind_id(&b, entry->entity_id);
-    bind_text(&b, entry->reason);
-    bind_text(&b, entry->before);
-    bind_text(&b, entry->after);
-    if ((rc = bind_check(&b, what, err)) != 0)
-        return rc;
+    if ((rc = sqlite_audit_entry_bind(stmt, entry)) != SQLITE_OK)
+        return fail(rc, what, err);
     return stmt_run(stmt, what, err);
 }
 
@@ -3210,6 +3199,22 @@ copy_database(sqlite3 *dest, sqlite3 *src, const char *src_name, const char *wha
     return 0;
 }
 
+static int open_plain(const char *path, int flags, sqlite3 **out, const char *what,
+                      struct br_error *err);
+
+/* Copies database src_name of src into the file dest_path (created when missing). */
+static int
+copy_into(const char *dest_path, sqlite3 *src, const char *src_name, const char *what,
+          struct br_error *err)
+{
+    sqlite3 *dest = NULL;
+    int rc = open_plain(dest_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what, err);
+    if (rc == 0)
+        rc = copy_database(dest, src, src_name, what, err);
+    sqlite3_close(dest);
+    return rc;
+}
+
 /* Opens a plain connection (for backup targets and sources) with the busy timeout set. */
 static int
 open_plain(const char *path, int flags, sqlite3 **out, const char *what, struct br_error *err)
@@ -3234,24 +3239,14 @@ sqlite_backup(struct store *st, const char *path, struct br_error *err)
 {
     struct sqlite_store *s = sqlite_of(st);
     const char *what = "back up the database";
-    sqlite3 *dest = NULL;
-    int rc;
 
-    if ((rc = open_plain(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what, err)) != 0)
-        goto out;
-    rc = copy_database(dest, s->conn->db, "main", what, err);
-    sqlite3_close(dest);
-    dest = NULL;
+    int rc = copy_into(path, s->conn->db, "main", what, err);
+    if (rc != 0)
+        return rc;
     /* The log of reads goes beside the copy, as it is beside the database. */
-    char *log = sqlite3_mprintf("%s" SQLITE_READ_LOG_SUFFIX, path);
-    if (rc == 0 && log == NULL)
-        rc = br_error_set(err, BR_EIO, "cannot %s: out of memory", what);
-    if (rc == 0 && (rc = open_plain(log, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what,
-                                    err)) == 0)
-        rc = copy_database(dest, s->conn->db, "reads", what, err);
-    sqlite3_free(log);
-out:
-    sqlite3_close(dest);
+    char *log = sqlite_read_log_file(path);
+    rc = copy_into(log, s->conn->db, "reads", what, err);
+    free(log);
     return rc;
 }
 
@@ -3283,22 +3278,17 @@ static int
 restore_read_log(const char *path, const char *from, struct br_error *err)
 {
     const char *what = "restore the log of reads";
-    char *from_log = sqlite3_mprintf("%s" SQLITE_READ_LOG_SUFFIX, from);
-    char *log = sqlite3_mprintf("%s" SQLITE_READ_LOG_SUFFIX, path);
-    sqlite3 *src = NULL, *dest = NULL;
+    char *from_log = sqlite_read_log_file(from);
+    char *log = sqlite_read_log_file(path);
+    sqlite3 *src = NULL;
     int rc = 0;
 
-    if (from_log == NULL || log == NULL)
-        rc = br_error_set(err, BR_EIO, "cannot %s: out of memory", what);
-    else if (access(from_log, F_OK) == 0 &&
-             (rc = open_plain(from_log, SQLITE_OPEN_READONLY, &src, what, err)) == 0 &&
-             (rc = open_plain(log, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what,
-                              err)) == 0)
-        rc = copy_database(dest, src, "main", what, err);
-    sqlite3_close(dest);
+    if (access(from_log, F_OK) == 0 &&
+        (rc = open_plain(from_log, SQLITE_OPEN_READONLY, &src, what, err)) == 0)
+        rc = copy_into(log, src, "main", what, err);
     sqlite3_close(src);
-    sqlite3_free(from_log);
-    sqlite3_free(log);
+    free(from_log);
+    free(log);
     return rc;
 }
 
@@ -3306,23 +3296,15 @@ int
 store_sqlite_restore(const char *path, const char *from, struct br_error *err)
 {
     const char *what = "restore the database";
-    sqlite3 *src = NULL, *dest = NULL;
+    sqlite3 *src = NULL;
     int rc;
 
-    if (strcmp(path, from) == 0) {
-        rc = br_error_set(err, BR_EINVAL, "cannot %s onto the backup itself", what);
-        goto out;
-    }
-    if ((rc = open_plain(from, SQLITE_OPEN_READONLY, &src, what, err)) != 0 ||
-        (rc = check_braid_database(src, from, err)) != 0)
-        goto out;
-    if ((rc = open_plain(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dest, what, err)) != 0)
-        goto out;
-    rc = copy_database(dest, src, "main", what, err);
-    if (rc == 0)
+    if (strcmp(path, from) == 0)
+        return br_error_set(err, BR_EINVAL, "cannot %s onto the backup itself", what);
+    if ((rc = open_plain(from, SQLITE_OPEN_READONLY, &src, what, err)) == 0 &&
+        (rc = check_braid_database(src, from, err)) == 0 &&
+        (rc = copy_into(path, src, "main", what, err)) == 0)
         rc = restore_read_log(path, from, err);
-out:
-    sqlite3_close(dest);
     sqlite3_close(src);
     return rc;
 }
@@ -4852,9 +4834,9 @@ configure(sqlite3 *db, const char *path, struct br_error *err)
 static int
 attach_read_log(sqlite3 *db, const char *file, struct br_error *err)
 {
-    char *sql = file != NULL ? sqlite3_mprintf("ATTACH DATABASE '%q" SQLITE_READ_LOG_SUFFIX
-                                               "' AS reads", file)
-                             : sqlite3_mprintf("ATTACH DATABASE ':memory:' AS reads");
+    char *log = file != NULL ? sqlite_read_log_file(file) : NULL;
+    char *sql = sqlite3_mprintf("ATTACH DATABASE '%q' AS reads", log != NULL ? log : ":memory:");
+    free(log);
     if (sql == NULL)
         return br_error_set(err, BR_EIO, "cannot open the log of reads: out of memory");
     int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -4862,6 +4844,21 @@ attach_read_log(sqlite3 *db, const char *file, struct br_error *err)
     if (rc != SQLITE_OK)
         return br_error_set(err, BR_EIO, "cannot open the log of reads: %s", sqlite3_errmsg(db));
     return file != NULL ? 0 : sqlite_read_log_schema(db, "reads", err);
+}
+
+/* Sets up a connection to the database at path: configure, then, on a file (writer not NULL),
+ * its checkpoints handed to the writer's thread, not to whichever commit fills the WAL; and the
+ * log of reads attached (in memory for an in-memory database). */
+static int
+connection_setup(sqlite3 *db, const char *path, struct sqlite_writer *writer,
+                 struct br_error *err)
+{
+    int rc = configure(db, path, err);
+    if (rc != 0)
+        return rc;
+    if (writer != NULL)
+        sqlite3_wal_hook(db, sqlite_writer_wal_hook, writer);
+    return attach_read_log(db, writer != NULL ? sqlite3_db_filename(db, "main") : NULL, err);
 }
 
 int
@@ -4878,17 +4875,11 @@ store_sqlite_open(const char *path, struct store **out, struct br_error *err)
     if ((rc = open_plain(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                          &s->own.db, "open the database", err)) != 0)
         goto out;
-    if ((rc = configure(s->conn->db, path, err)) != 0)
-        goto out;
-    const char *file = sqlite3_db_filename(s->conn->db, "main");
-    bool memory = file == NULL || file[0] == '\0';
-    if (!memory &&
+    const char *file = sqlite3_db_filename(s->own.db, "main");
+    if (file != NULL && file[0] != '\0' &&
         (rc = sqlite_writer_attach(file, sqlite3_filename_wal(file), &s->writer, err)) != 0)
         goto out;
-    /* Checkpoints go to the writer's thread, not to whichever commit fills the WAL. */
-    if (s->writer != NULL)
-        sqlite3_wal_hook(s->conn->db, sqlite_writer_wal_hook, s->writer);
-    if ((rc = attach_read_log(s->conn->db, memory ? NULL : file, err)) != 0)
+    if ((rc = connection_setup(s->own.db, path, s->writer, err)) != 0)
         goto out;
     *out = &s->base;
     s = NULL;

@@ -7,6 +7,7 @@
 #include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,7 +22,7 @@
 #define SQLITE_READ_LOG_ROUNDS 4
 /* The log's pages are small (its entries are, and each commit writes its last pages whole to
  * the WAL: a quarter of the bytes of SQLite's default 4 KiB pages); its WAL is checkpointed past
- * 4 MiB, and past 16 MiB with the commits held back (checkpoint). */
+ * 4 MiB, and past 16 MiB with the commits held back (sqlite_wal_checkpoint). */
 #define SQLITE_READ_LOG_PAGE_SIZE "1024"
 #define SQLITE_READ_LOG_CHECKPOINT_PAGES 4000
 #define SQLITE_READ_LOG_WAL_MAX_PAGES 16000
@@ -126,17 +127,47 @@ batch_clear(struct batch *b)
     b->waiters = NULL;
 }
 
+char *
+sqlite_read_log_file(const char *db_file)
+{
+    size_t size = strlen(db_file) + sizeof(SQLITE_READ_LOG_SUFFIX);
+    char *file = xmalloc(size);
+    snprintf(file, size, "%s%s", db_file, SQLITE_READ_LOG_SUFFIX);
+    return file;
+}
+
 static int
-bind_text_or_null(sqlite3_stmt *stmt, int column, const char *text)
+bind_id(sqlite3_stmt *stmt, int column, int64_t id)
+{
+    return id != 0 ? sqlite3_bind_int64(stmt, column, id) : sqlite3_bind_null(stmt, column);
+}
+
+static int
+bind_text(sqlite3_stmt *stmt, int column, const char *text)
 {
     return text != NULL ? sqlite3_bind_text(stmt, column, text, -1, SQLITE_STATIC)
                         : sqlite3_bind_null(stmt, column);
 }
 
-static int
-bind_id_or_null(sqlite3_stmt *stmt, int column, int64_t id)
+int
+sqlite_audit_entry_bind(sqlite3_stmt *stmt, const struct audit_entry *e)
 {
-    return id != 0 ? sqlite3_bind_int64(stmt, column, id) : sqlite3_bind_null(stmt, column);
+    int rc = bind_id(stmt, 1, e->user_id);
+    if (rc == SQLITE_OK)
+        rc = bind_id(stmt, 2, e->person_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(stmt, 3, e->action);
+    if (rc == SQLITE_OK)
+        rc = bind_text(stmt, 4, e->entity);
+    if (rc == SQLITE_OK)
+        rc = bind_id(stmt, 5, e->entity_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(stmt, 6, e->reason);
+    if (rc == SQLITE_OK)
+        rc = bind_text(stmt, 7, e->before);
+    if (rc == SQLITE_OK)
+        rc = bind_text(stmt, 8, e->after);
+    return rc;
 }
 
 static int
@@ -145,21 +176,7 @@ insert_entry(struct sqlite_read_log *log, const struct audit_entry *e)
     sqlite3_stmt *stmt = log->insert;
 
     sqlite3_reset(stmt);
-    int rc = bind_id_or_null(stmt, 1, e->user_id);
-    if (rc == SQLITE_OK)
-        rc = bind_id_or_null(stmt, 2, e->person_id);
-    if (rc == SQLITE_OK)
-        rc = bind_text_or_null(stmt, 3, e->action);
-    if (rc == SQLITE_OK)
-        rc = bind_text_or_null(stmt, 4, e->entity);
-    if (rc == SQLITE_OK)
-        rc = bind_id_or_null(stmt, 5, e->entity_id);
-    if (rc == SQLITE_OK)
-        rc = bind_text_or_null(stmt, 6, e->reason);
-    if (rc == SQLITE_OK)
-        rc = bind_text_or_null(stmt, 7, e->before);
-    if (rc == SQLITE_OK)
-        rc = bind_text_or_null(stmt, 8, e->after);
+    int rc = sqlite_audit_entry_bind(stmt, e);
     if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_DONE)
         rc = SQLITE_OK;
     sqlite3_reset(stmt);
@@ -231,48 +248,34 @@ commit_pending(struct sqlite_read_log *log, const struct waiter *me, int *mine)
     }
     if (rc == SQLITE_OK && !log->unsynced) {
         log->unsynced = true;
-        clock_gettime(CLOCK_REALTIME, &log->sync_by);
-        log->sync_by.tv_nsec += SQLITE_WRITER_SYNC_DELAY_MS * 1000000L;
-        if (log->sync_by.tv_nsec >= 1000000000L) {
-            log->sync_by.tv_sec++;
-            log->sync_by.tv_nsec -= 1000000000L;
-        }
+        sqlite_deadline_after_ms(&log->sync_by, SQLITE_WRITER_SYNC_DELAY_MS);
         pthread_cond_signal(&log->wake);
     }
 }
 
-/* A PASSIVE checkpoint through the thread's own connection, opened at the first.  A failure is
- * left for the next one: the WAL then grows a little longer, nothing is lost. */
+/* Holds the log's commits back for sqlite_wal_checkpoint: waits until no one commits, and
+ * takes the turn. */
 static void
-checkpoint(struct sqlite_read_log *log)
+hold_commits(void *ctx)
 {
-    if (log->checkpointer == NULL) {
-        if (sqlite3_open_v2(log->file, &log->checkpointer,
-                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-            sqlite3_close(log->checkpointer);
-            log->checkpointer = NULL;
-            return;
-        }
-        sqlite3_busy_timeout(log->checkpointer, 1000);
-        /* A connection knows the file is in WAL mode once it has read it. */
-        sqlite3_exec(log->checkpointer, "PRAGMA schema_version", NULL, NULL, NULL);
-    }
-    int pages = 0, copied = 0;
-    sqlite3_wal_checkpoint_v2(log->checkpointer, NULL, SQLITE_CHECKPOINT_PASSIVE, &pages, &copied);
-    /* As sqlite_writer.c's checkpoint: past SQLITE_READ_LOG_WAL_MAX_PAGES, once more with the
-     * commits held back, or the WAL would never restart under steady reading. */
-    if (pages >= SQLITE_READ_LOG_WAL_MAX_PAGES && copied < pages) {
-        pthread_mutex_lock(&log->lock);
-        while (log->committing)
-            pthread_cond_wait(&log->idle, &log->lock);
-        log->committing = true;
-        pthread_mutex_unlock(&log->lock);
-        sqlite3_wal_checkpoint_v2(log->checkpointer, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        pthread_mutex_lock(&log->lock);
-        log->committing = false;
-        pthread_cond_broadcast(&log->idle);
-        pthread_mutex_unlock(&log->lock);
-    }
+    struct sqlite_read_log *log = ctx;
+
+    pthread_mutex_lock(&log->lock);
+    while (log->committing)
+        pthread_cond_wait(&log->idle, &log->lock);
+    log->committing = true;
+    pthread_mutex_unlock(&log->lock);
+}
+
+static void
+release_commits(void *ctx)
+{
+    struct sqlite_read_log *log = ctx;
+
+    pthread_mutex_lock(&log->lock);
+    log->committing = false;
+    pthread_cond_broadcast(&log->idle);
+    pthread_mutex_unlock(&log->lock);
 }
 
 /* The thread: syncs the WAL within SQLITE_WRITER_SYNC_DELAY_MS of a commit, checkpoints it when
@@ -302,7 +305,8 @@ log_main(void *arg)
              * side (the WAL's design), so no read waits for the checkpoint's syncs. */
             log->checkpoint_wanted = false;
             pthread_mutex_unlock(&log->lock);
-            checkpoint(log);
+            sqlite_wal_checkpoint(&log->checkpointer, log->file, SQLITE_READ_LOG_WAL_MAX_PAGES,
+                                  hold_commits, release_commits, log);
             pthread_mutex_lock(&log->lock);
             continue;
         }
@@ -407,7 +411,7 @@ sqlite_read_log_close(struct sqlite_read_log *log)
 }
 
 int
-sqlite_read_log_append(struct sqlite_read_log *log, const struct audit_entry *entries, size_t n,
+sqlite_read_log_append(struct sqlite_read_log *log, struct audit_entry *entries, size_t n,
                        struct br_error *err)
 {
     struct waiter me = {.rc = SQLITE_OK};
@@ -417,8 +421,10 @@ sqlite_read_log_append(struct sqlite_read_log *log, const struct audit_entry *en
     pthread_mutex_lock(&log->lock);
     struct batch *b = &log->pending;
     xgrow(&b->entries, &b->cap, b->n + n, sizeof(*b->entries));
-    for (size_t i = 0; i < n; i++)
-        sqlite_audit_entry_copy(&b->entries[b->n++], &entries[i]);
+    for (size_t i = 0; i < n; i++) {
+        b->entries[b->n++] = entries[i];
+        entries[i] = (struct audit_entry){0};
+    }
     me.next = b->waiters;
     b->waiters = &me;
     if (log->committing) {

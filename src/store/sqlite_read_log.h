@@ -30,6 +30,7 @@
 
 struct sqlite_read_log;
 struct sqlite3;
+struct sqlite3_stmt;
 
 /* Creates the table read_log, its index and its append-only triggers in the database schema
  * (as "main" or an attached name) of db, unless they are there. */
@@ -41,13 +42,22 @@ int sqlite_read_log_open(const char *file, struct sqlite_read_log **out, struct 
 /* Commits what was handed over, syncs it, stops the thread and closes the file. */
 void sqlite_read_log_close(struct sqlite_read_log *log);
 
+/* The log's file beside the database file db_file: db_file SQLITE_READ_LOG_SUFFIX (malloc'd). */
+char *sqlite_read_log_file(const char *db_file);
+
+/* Binds the eight columns of an audit entry (user_id, person_id, action, entity, entity_id,
+ * reason, before, after) to parameters 1 to 8 of stmt, an id of 0 and a NULL text as NULL:
+ * SQLite's result.  The entry must outlive the statement's step. */
+int sqlite_audit_entry_bind(struct sqlite3_stmt *stmt, const struct audit_entry *entry);
+
 /* A copy of entry whose texts are its own (malloc'd), and the freeing of one. */
 void sqlite_audit_entry_copy(struct audit_entry *to, const struct audit_entry *entry);
 void sqlite_audit_entry_free(struct audit_entry *entry);
 
-/* Appends n entries (copied), returning once they are committed: 0, or BR_EIO when the batch
+/* Appends n entries, taking their texts over (malloc'd, as sqlite_audit_entry_copy makes them:
+ * each entry is left cleared), and returns once they are committed: 0, or BR_EIO when the batch
  * they were in could not be (then none of them is in the log). */
-int sqlite_read_log_append(struct sqlite_read_log *log, const struct audit_entry *entries,
-                           size_t n, struct br_error *err);
+int sqlite_read_log_append(struct sqlite_read_log *log, struct audit_entry *entries, size_t n,
+                           struct br_error *err);
 
 #endif

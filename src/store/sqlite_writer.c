@@ -65,9 +65,7 @@ sqlite_writer_attach(const char *db_file, const char *wal_file, struct sqlite_wr
             break;
     if (w == NULL) {
         struct sqlite_read_log *read_log = NULL;
-        size_t size = strlen(db_file) + sizeof(SQLITE_READ_LOG_SUFFIX);
-        char *log_file = xmalloc(size);
-        snprintf(log_file, size, "%s%s", db_file, SQLITE_READ_LOG_SUFFIX);
+        char *log_file = sqlite_read_log_file(db_file);
         rc = sqlite_read_log_open(log_file, &read_log, err);
         free(log_file);
         if (rc != 0) {
@@ -149,18 +147,24 @@ sqlite_writer_detach(struct sqlite_writer *w)
     free(w);
 }
 
+void
+sqlite_deadline_after_ms(struct timespec *t, long ms)
+{
+    clock_gettime(CLOCK_REALTIME, t);
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (ms % 1000) * 1000000L;
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
+    }
+}
+
 int
 sqlite_writer_lock(struct sqlite_writer *w, int timeout_ms, struct br_error *err)
 {
     struct timespec deadline;
 
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    sqlite_deadline_after_ms(&deadline, timeout_ms);
     int rc = pthread_mutex_timedlock(&w->write_lock, &deadline);
     if (rc == 0)
         return 0;
@@ -246,35 +250,40 @@ sqlite_writer_sync(struct sqlite_writer *w, uint64_t commit, struct br_error *er
                         "not be synced (%s)", strerror(failed));
 }
 
-/* A PASSIVE checkpoint through the thread's own connection.  A failure is left for the next
- * one: the WAL then grows a little longer, nothing is lost.
- *
- * Under a steady stream of commits a passive checkpoint never catches up with the last commit,
- * so no commit restarts the WAL from its beginning and it grows without end (to 250 MB in a
- * minute of writes) — and a sync that grows the file costs about ten times one that rewrites it
- * (3-4 ms against 0.3).  Past SQLITE_WRITER_WAL_MAX_PAGES the checkpoint finishes with this
- * process's commits held back, so the next one restarts the WAL. */
-static void
-checkpoint(struct sqlite_writer *w)
+void
+sqlite_wal_checkpoint(sqlite3 **checkpointer, const char *file, int max_pages,
+                      void (*hold)(void *ctx), void (*release)(void *ctx), void *ctx)
 {
-    if (w->checkpointer == NULL) {
-        if (sqlite3_open_v2(w->db_file, &w->checkpointer,
-                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-            sqlite3_close(w->checkpointer);
-            w->checkpointer = NULL;
+    if (*checkpointer == NULL) {
+        if (sqlite3_open_v2(file, checkpointer, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                            NULL) != SQLITE_OK) {
+            sqlite3_close(*checkpointer);
+            *checkpointer = NULL;
             return;
         }
-        sqlite3_busy_timeout(w->checkpointer, 1000);
+        sqlite3_busy_timeout(*checkpointer, 1000);
         /* A connection knows the file is in WAL mode once it has read it. */
-        sqlite3_exec(w->checkpointer, "PRAGMA schema_version", NULL, NULL, NULL);
+        sqlite3_exec(*checkpointer, "PRAGMA schema_version", NULL, NULL, NULL);
     }
     int pages = 0, copied = 0;
-    sqlite3_wal_checkpoint_v2(w->checkpointer, NULL, SQLITE_CHECKPOINT_PASSIVE, &pages, &copied);
-    if (pages >= SQLITE_WRITER_WAL_MAX_PAGES && copied < pages) {
-        pthread_mutex_lock(&w->write_lock);
-        sqlite3_wal_checkpoint_v2(w->checkpointer, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        pthread_mutex_unlock(&w->write_lock);
+    sqlite3_wal_checkpoint_v2(*checkpointer, NULL, SQLITE_CHECKPOINT_PASSIVE, &pages, &copied);
+    if (pages >= max_pages && copied < pages) {
+        hold(ctx);
+        sqlite3_wal_checkpoint_v2(*checkpointer, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        release(ctx);
     }
+}
+
+static void
+hold_commits(void *ctx)
+{
+    pthread_mutex_lock(&((struct sqlite_writer *)ctx)->write_lock);
+}
+
+static void
+release_commits(void *ctx)
+{
+    pthread_mutex_unlock(&((struct sqlite_writer *)ctx)->write_lock);
 }
 
 /* The thread of a writer: asked for a checkpoint, it makes one; asked to stop, it stops. */
@@ -293,7 +302,8 @@ checkpointer_main(void *arg)
         }
         w->checkpoint_wanted = false;
         pthread_mutex_unlock(&w->sync_lock);
-        checkpoint(w);
+        sqlite_wal_checkpoint(&w->checkpointer, w->db_file, SQLITE_WRITER_WAL_MAX_PAGES,
+                              hold_commits, release_commits, w);
         pthread_mutex_lock(&w->sync_lock);
     }
     pthread_mutex_unlock(&w->sync_lock);
