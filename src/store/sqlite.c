@@ -473,17 +473,25 @@ static const char *const stmt_sql[STMT_COUNT] = {
      * "person_id = ? OR ? = 0", so the person's index serves one. */
 #define AUDIT_COLUMNS "SELECT id, coalesce(person_id, 0), at, coalesce(user_id, 0), action, " \
                       "entity, coalesce(entity_id, 0), reason, after "
+    /* A person's reads, chunk by chunk (SQLITE_READ_LOG_CHUNK): every chunk's number, newest
+     * first, and the person's entries in each. */
+#define READS_CHUNKS                                                                              \
+    "WITH RECURSIVE chunk(c) AS (SELECT coalesce((SELECT max(id) FROM reads.read_log), 0) >> "    \
+    SQLITE_READ_LOG_CHUNK_BITS " UNION ALL SELECT c - 1 FROM chunk WHERE c > 0) "
+#define READS_OF                                                                                  \
+    "FROM chunk, reads.read_log WHERE " SQLITE_READ_LOG_CHUNK " = chunk.c AND person_id = ?1"
     [STMT_AUDIT_NEWEST_ALL] = AUDIT_COLUMNS "FROM audit_log ORDER BY id DESC LIMIT ?",
     [STMT_READS_NEWEST_ALL] = AUDIT_COLUMNS "FROM reads.read_log ORDER BY id DESC LIMIT ?",
     [STMT_AUDIT_COUNT_ALL] = "SELECT (SELECT count(*) FROM audit_log) + "
                              "(SELECT count(*) FROM reads.read_log)",
     [STMT_AUDIT_NEWEST_OF] =
         AUDIT_COLUMNS "FROM audit_log WHERE person_id = ?1 ORDER BY id DESC LIMIT ?2",
-    [STMT_READS_NEWEST_OF] =
-        AUDIT_COLUMNS "FROM reads.read_log WHERE person_id = ?1 ORDER BY id DESC LIMIT ?2",
+    [STMT_READS_NEWEST_OF] = READS_CHUNKS AUDIT_COLUMNS READS_OF " ORDER BY id DESC LIMIT ?2",
     [STMT_AUDIT_COUNT_OF] = "SELECT (SELECT count(*) FROM audit_log WHERE person_id = ?1) + "
-                            "(SELECT count(*) FROM reads.read_log WHERE person_id = ?1)",
+                            "(" READS_CHUNKS "SELECT count(*) " READS_OF ")",
 #undef AUDIT_COLUMNS
+#undef READS_CHUNKS
+#undef READS_OF
 };
 
 /* A connection to the database and the statements prepared on it (stmt_get). */
@@ -1174,9 +1182,9 @@ queue_audit(struct sqlite_store *s, const struct audit_entry *entry)
 }
 
 /* Ends a read transaction, then hands the audit entries it queued to the log of reads
- * (sqlite_read_log.h), which commits them to a file of their own, so that the database's page
- * caches survive reads: a read is answered only after its audit entries are committed (a crash
- * of braid cannot lose them), and they are on disk within SQLITE_WRITER_SYNC_DELAY_MS.  Every
+ * (sqlite_read_log.h), a file of their own, so that the database's page caches survive reads: a
+ * read is answered only after its audit entries are written to the log's journal (a crash of
+ * braid cannot lose them), and they are on disk within SQLITE_WRITER_SYNC_DELAY_MS.  Every
  * change the read could have seen is on disk before it returns, so no answer shows a change that
  * could still be lost.  (An in-memory database keeps its log of reads attached in memory.) */
 static int
@@ -1205,6 +1213,14 @@ read_commit(struct sqlite_store *s, struct br_error *err)
     }
     queue_clear(s);
     return rc;
+}
+
+static int
+sqlite_reads_flush(struct store *st, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    /* An in-memory database's log of reads is committed with each read (read_commit). */
+    return s->writer != NULL ? sqlite_read_log_flush(sqlite_writer_read_log(s->writer), err) : 0;
 }
 
 /* Starts the unit of work of an op made of several statements: a transaction of its own when the
@@ -3240,7 +3256,10 @@ sqlite_backup(struct store *st, const char *path, struct br_error *err)
     struct sqlite_store *s = sqlite_of(st);
     const char *what = "back up the database";
 
-    int rc = copy_into(path, s->conn->db, "main", what, err);
+    /* With the entries of every read this process has answered. */
+    int rc = sqlite_reads_flush(st, err);
+    if (rc == 0)
+        rc = copy_into(path, s->conn->db, "main", what, err);
     if (rc != 0)
         return rc;
     /* The log of reads goes beside the copy, as it is beside the database. */
@@ -4552,9 +4571,13 @@ static int
 sqlite_audit_load(struct store *st, int64_t person_id, size_t max, struct audit_record **entries,
                   size_t *n, size_t *cap, struct br_error *err)
 {
+    /* Before this transaction's first look at the log of reads, which fixes its view of it. */
+    int rc = sqlite_reads_flush(st, err);
+    if (rc != 0)
+        return rc;
     if (max == 0 || max > (size_t)INT32_MAX)
         max = INT32_MAX;
-    int rc = audit_merge(sqlite_of(st), person_id, 0, (int64_t)max, entries, n, cap,
+    rc = audit_merge(sqlite_of(st), person_id, 0, (int64_t)max, entries, n, cap,
                          "load the person's audit log", err);
     /* Oldest first. */
     for (size_t i = 0; rc == 0 && i < *n / 2; i++) {
@@ -4703,6 +4726,9 @@ sqlite_audit_page(struct store *st, int64_t person_id, int64_t limit, int64_t of
 
     *n = 0;
     *total = 0;
+    /* Before this transaction's first look at the log of reads, which fixes its view of it. */
+    if ((rc = sqlite_reads_flush(st, err)) != 0)
+        return rc;
     if ((rc = stmt_get(s, person_id > 0 ? STMT_AUDIT_COUNT_OF : STMT_AUDIT_COUNT_ALL, &stmt, what,
                        err)) != 0)
         return rc;
@@ -4794,6 +4820,7 @@ static const struct store_ops sqlite_ops = {
     .outcome_insert = sqlite_outcome_insert,
     .outcomes_load = sqlite_outcomes_load,
     .audit_load = sqlite_audit_load,
+    .reads_flush = sqlite_reads_flush,
     .users_page = sqlite_users_page,
     .agencies_page = sqlite_agencies_page,
     .roles_load = sqlite_roles_load,

@@ -267,6 +267,10 @@ struct store_ops {
 
     /* The append-only audit log (the schema refuses UPDATE and DELETE on it). */
     int (*audit_append)(struct store *st, const struct audit_entry *entry, struct br_error *err);
+    /* Returns once the audit entries of every read this process has answered can be read back
+     * (audit_load and audit_page do this themselves): a read's entries are durable when it is
+     * answered, and readable a few tens of milliseconds later. */
+    int (*reads_flush)(struct store *st, struct br_error *err);
 
     /* Exit clocks: replace all of a person's clocks; list people whose review_on <= day. */
     int (*clocks_put)(struct store *st, int64_t person_id, const struct stored_clock *clocks,

@@ -236,6 +236,7 @@ teardown(void **state)
 static long long
 count(struct fixture *f, const char *sql)
 {
+    reads_flushed(f->app.store);
     return query(store_sqlite_handle(f->app.store), "%s", sql);
 }
 

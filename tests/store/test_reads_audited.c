@@ -1,9 +1,9 @@
 /* test_reads_audited.c — reads run in read transactions (store.h begin_read): they write nothing
  * to the database; their audit entries go to the log of reads, a file of its own beside it
- * (PATH-reads, sqlite_read_log.h), and are committed there before the read returns; the audit log
- * is read as one, both logs merged newest first; this process's connections to one file take its
- * write lock in turn (sqlite_writer.h), and no entry or change is lost when many threads read and
- * write at once. */
+ * (PATH-reads, sqlite_read_log.h), through its journal, written before the read returns; the
+ * logs of changes and of reads are read as one audit log, merged newest first; this process's
+ * connections to one file take its write lock in turn (sqlite_writer.h), and no entry or change
+ * is lost when many threads read and write at once. */
 #include "testutil.h"
 
 #include <errno.h>
@@ -97,21 +97,10 @@ teardown(void **state)
 static long
 count_in(const char *file, const char *fmt, va_list ap)
 {
-    sqlite3 *db;
-    sqlite3_stmt *stmt;
     char sql[1024];
-    long n = -1;
 
     vsnprintf(sql, sizeof(sql), fmt, ap);
-    assert_int_equal(sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 10000);
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
-        fail_msg("cannot run %s on %s: %s", sql, file, sqlite3_errmsg(db));
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        n = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return n;
+    return file_count(file, sql);
 }
 
 /* A count in the database file (audit_log: the entries of changes). */
@@ -125,18 +114,21 @@ count(const struct fixture *f, const char *fmt, ...)
     return n;
 }
 
-/* A count in the file of the log of reads alone (its table read_log). */
+/* A count in the file of the log of reads alone (its table read_log), once it has loaded the
+ * entries of every read answered so far. */
 static long
 count_reads(const struct fixture *f, const char *fmt, ...)
 {
     va_list ap;
+    reads_flushed(f->app.store);
     va_start(ap, fmt);
     long n = count_in(f->reads, fmt, ap);
     va_end(ap);
     return n;
 }
 
-/* A count on a store's own connection, where the log of reads is attached as "reads". */
+/* A count on a store's own connection, where the log of reads is attached as "reads", once the
+ * log has loaded the entries of every read answered so far. */
 static long
 count_on(struct store *st, const char *sql)
 {
@@ -144,6 +136,7 @@ count_on(struct store *st, const char *sql)
     sqlite3_stmt *stmt;
     long n = -1;
 
+    reads_flushed(st);
     if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
         fail_msg("cannot run %s: %s", sql, sqlite3_errmsg(db));
     if (sqlite3_step(stmt) == SQLITE_ROW)
@@ -185,11 +178,31 @@ change_with_entry(struct store *st, int64_t person, const char *action)
     assert_int_equal(st->ops->commit(st, &err), 0);
 }
 
-/* A read's entries are committed to the log of reads before its commit returns: in the file
+/* Whether this process's journal of the log of reads (slot 1: the first to open it) holds a line
+ * of an entry with action. */
+static bool
+journal_holds(const struct fixture *f, const char *action)
+{
+    char path[256], needle[128], *text = NULL;
+    size_t size = 0;
+
+    snprintf(path, sizeof(path), "%s" SQLITE_READ_LOG_JOURNAL_SUFFIX "1", f->reads);
+    snprintf(needle, sizeof(needle), "\"action\":\"%s\"", action);
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    assert_true(getdelim(&text, &size, '\0', in) >= 0);
+    fclose(in);
+    bool held = strstr(text, needle) != NULL;
+    free(text);
+    return held;
+}
+
+/* A read's entries are in the journal of the log of reads when its commit returns (durable: a
+ * crash loses none, test_read_journal.c), and once the log has loaded them, in the file
  * PATH-reads, as another process sees it, and in the store's own view of it (reads.read_log);
  * none goes to the database's audit_log, which keeps the entries of changes. */
 static void
-test_a_read_commits_its_audit_entries(void **state)
+test_a_read_journals_its_audit_entries(void **state)
 {
     struct fixture *f = *state;
     struct store *st = f->app.store;
@@ -206,7 +219,10 @@ test_a_read_commits_its_audit_entries(void **state)
     /* Nothing is written while the read runs. */
     assert_int_equal(count_reads(f, "SELECT count(*) FROM read_log WHERE action LIKE 'test.%%'"),
                      0);
+    assert_false(journal_holds(f, "test.read"));
     assert_int_equal(st->ops->commit(st, &err), 0);
+    assert_true(journal_holds(f, "test.read"));
+    assert_true(journal_holds(f, "test.read.second"));
     assert_int_equal(count_reads(f,
                                  "SELECT count(*) FROM read_log WHERE action = 'test.read' AND "
                                  "user_id = 7 AND person_id = %lld AND entity = 'person' AND "
@@ -224,6 +240,7 @@ test_a_read_commits_its_audit_entries(void **state)
     struct audit_entry dropped = entry_about(f->person, "test.dropped");
     assert_int_equal(st->ops->audit_append(st, &dropped, &err), 0);
     st->ops->rollback(st);
+    assert_false(journal_holds(f, "test.dropped"));
     read_with_entry(st, f->person, "test.after");
     assert_int_equal(count_reads(f, "SELECT count(*) FROM read_log WHERE action = 'test.after'"),
                      1);
@@ -248,6 +265,7 @@ test_the_log_of_reads_is_append_only(void **state)
     sqlite3 *db = NULL;
 
     read_with_entry(st, f->person, "test.kept");
+    reads_flushed(st);
     assert_int_not_equal(sqlite3_exec(store_sqlite_handle(st),
                                       "UPDATE reads.read_log SET action = 'x'", NULL, NULL, NULL),
                          SQLITE_OK);
@@ -557,6 +575,7 @@ expected_log(struct fixture *f, int64_t person, struct listed *out, size_t max)
     char sql[512];
     size_t n = 0;
 
+    reads_flushed(f->app.store);
     snprintf(sql, sizeof(sql),
              "SELECT id, read, action FROM (SELECT id, at, 0 AS read, action FROM audit_log "
              "WHERE %lld = 0 OR person_id = %lld UNION ALL SELECT id, at, 1, action FROM "
@@ -872,7 +891,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_a_read_commits_its_audit_entries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_read_journals_its_audit_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_log_of_reads_is_append_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_database_has_its_own_log_of_reads, setup,
                                         teardown),

@@ -128,6 +128,7 @@ count(struct fixture *f, const char *sql)
     sqlite3_stmt *stmt;
     char attach[256];
     long n = -1;
+    reads_flushed(f->app.store);
     assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     snprintf(attach, sizeof(attach), "ATTACH DATABASE '%s-reads' AS reads", f->db);
     assert_int_equal(sqlite3_exec(db, attach, NULL, NULL, NULL), SQLITE_OK);
