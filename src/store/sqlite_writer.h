@@ -53,11 +53,13 @@ void sqlite_writer_share(struct sqlite_writer *w, void *shared, void (*free_shar
 /* A checkpoint of the WAL of file through *checkpointer, a connection of the caller's own
  * (opened at the first call, and again after one that could not be): PASSIVE, so that the
  * commits of other connections go on beside it.  Under a steady stream of commits such a
- * checkpoint never catches up with the last commit, so no commit restarts the WAL from its
- * beginning and it grows without end (the database's to 250 MB in a minute of writes) — and a
- * sync that grows the file costs about ten times one that rewrites it (3-4 ms against 0.3).  So
- * past max_pages it finishes the job once more between hold(ctx) and release(ctx), which hold
- * the commits back; the next commit then restarts the WAL.  A failure is left for the next
+ * checkpoint never catches up with the last commit, or catches up only after the next
+ * transaction began (which then cannot restart the WAL: it reads it), so no commit restarts the
+ * WAL from its beginning and it grows without end (the database's to 250 MB in a minute of
+ * writes, to 30 GB in `braid demo --people 1000000`) — and a sync that grows the file costs
+ * about ten times one that rewrites it (3-4 ms against 0.3).  So past max_pages it finishes the
+ * job once more between hold(ctx) and release(ctx), which hold the commits back; the next
+ * commit then restarts the WAL.  A failure is left for the next
  * checkpoint: the WAL grows a little longer, nothing is lost. */
 void sqlite_wal_checkpoint(struct sqlite3 **checkpointer, const char *file, int max_pages,
                            void (*hold)(void *ctx), void (*release)(void *ctx), void *ctx);
