@@ -336,8 +336,7 @@ journal_reset(struct sqlite_read_log *log)
     return 0;
 }
 
-/* ---- loading -----------------------------------------------------------------------------------
- */
+/* ---- loading --------------------------------------------------------------------------------- */
 
 static int
 insert_entry(struct sqlite_read_log *log, const struct journaled *j)
@@ -556,8 +555,7 @@ journals_open(struct sqlite_read_log *log, struct br_error *err)
     return rc;
 }
 
-/* ---- the thread --------------------------------------------------------------------------------
- */
+/* ---- the thread ------------------------------------------------------------------------------ */
 
 static bool
 reached(const struct timespec *when)
