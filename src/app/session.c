@@ -271,10 +271,17 @@ app_actor_from_token(struct app *app, const char *token, struct app_principal *o
     if (!token_well_formed(token))
         return br_error_set(err, BR_EAUTH, "the API token is not valid");
     crypto_token_hash(&app->keys, token, hash);
+    /* The token and its user in one read transaction (each statement alone would be one: a
+     * snapshot taken, a lock and a size checked, three times a request with the request's own). */
+    if ((rc = app->store->ops->begin_read(app->store, err)) != 0)
+        return rc;
     rc = app->store->ops->token_user(app->store, hash, &user_id, err);
     if (rc == BR_ENOTFOUND)
-        return br_error_set(err, BR_EAUTH, "the API token is not valid");
-    if (rc != 0)
-        return rc;
-    return principal_load(app, user_id, out, err);
+        rc = br_error_set(err, BR_EAUTH, "the API token is not valid");
+    if (rc == 0)
+        rc = principal_load(app, user_id, out, err);
+    if (rc == 0)
+        return app->store->ops->commit(app->store, err);
+    app->store->ops->rollback(app->store);
+    return rc;
 }
