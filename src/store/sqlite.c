@@ -4578,7 +4578,7 @@ sqlite_audit_load(struct store *st, int64_t person_id, size_t max, struct audit_
     if (max == 0 || max > (size_t)INT32_MAX)
         max = INT32_MAX;
     rc = audit_merge(sqlite_of(st), person_id, 0, (int64_t)max, entries, n, cap,
-                         "load the person's audit log", err);
+                     "load the person's audit log", err);
     /* Oldest first. */
     for (size_t i = 0; rc == 0 && i < *n / 2; i++) {
         struct audit_record swap = (*entries)[i];
