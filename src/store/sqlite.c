@@ -39,7 +39,6 @@
 /* exit_clocks.group_key of the common exit group (RULES.md §4); other groups use the program. */
 #define STORE_SQLITE_GROUP_COMMON "COMMON"
 #define STORE_SQLITE_NUMBER_SIZE 24
-#define STORE_SQLITE_TIME_SIZE 20 /* "YYYY-MM-DD HH:MM:SS" and a NUL */
 
 enum stmt_id {
     STMT_BEGIN,
@@ -3447,12 +3446,9 @@ sqlite_contacts_load(struct store *st, int64_t person_id, struct contact **conta
 static void
 bind_time(struct binder *b, int64_t unix_seconds)
 {
-    char text[STORE_SQLITE_TIME_SIZE];
-    time_t t = (time_t)unix_seconds;
-    struct tm tm;
+    char text[SQLITE_TIME_TEXT_SIZE];
 
-    if (gmtime_r(&t, &tm) == NULL ||
-        strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+    if (!sqlite_time_text(unix_seconds, text)) {
         if (b->invalid == NULL)
             b->invalid = "a time out of range";
         bind_null(b);

@@ -38,13 +38,11 @@
 #define SQLITE_READ_LOG_JOURNAL_RESET_BYTES (8 << 20)
 /* The first line of a journal: this key, with the journal's epoch. */
 #define JOURNAL_HEADER_KEY "braid_read_journal"
-/* An audit time as SQLite's CURRENT_TIMESTAMP writes it: "YYYY-MM-DD HH:MM:SS", UTC. */
-#define AT_SIZE 20
 
 /* An entry in the journal, not yet loaded: its texts are owned. */
 struct journaled {
     struct audit_entry entry;
-    char at[AT_SIZE];
+    char at[SQLITE_TIME_TEXT_SIZE];
 };
 
 /* Entries journaled and not yet loaded. */
@@ -225,16 +223,24 @@ batch_move(struct batch *to, struct batch *from)
  * journal is emptied only once what it holds is loaded and synced, and then takes a new epoch:
  * content of an epoch the table does not name is loaded from its start. */
 
+bool
+sqlite_time_text(int64_t unix_seconds, char out[SQLITE_TIME_TEXT_SIZE])
+{
+    time_t t = (time_t)unix_seconds;
+    struct tm tm;
+
+    return gmtime_r(&t, &tm) != NULL &&
+           strftime(out, SQLITE_TIME_TEXT_SIZE, "%Y-%m-%d %H:%M:%S", &tm) != 0;
+}
+
 /* Now as an audit time, from the clock SQLite's CURRENT_TIMESTAMP reads (time() may lag it by a
  * few milliseconds, and put a read in the second before a change that came first). */
 static void
-now_text(char at[AT_SIZE])
+now_text(char at[SQLITE_TIME_TEXT_SIZE])
 {
     struct timespec now;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(at, AT_SIZE, "%Y-%m-%d %H:%M:%S", &tm);
+    sqlite_time_text(now.tv_sec, at);
 }
 
 /* Appends one entry's line to *text (of *len bytes, malloc'd): false when a text of the entry
@@ -282,7 +288,7 @@ journal_entry(const char *line, size_t n, struct journaled *out)
                           "user_id", &user_id, "person_id", &person_id, "action", &action,
                           "entity", &entity, "entity_id", &entity_id, "reason", &reason,
                           "before", &before, "after", &after) == 0 &&
-              strlen(at) == AT_SIZE - 1 && text_or_null(entity, &e.entity) &&
+              strlen(at) == SQLITE_TIME_TEXT_SIZE - 1 && text_or_null(entity, &e.entity) &&
               text_or_null(reason, &e.reason) && text_or_null(before, &e.before) &&
               text_or_null(after, &e.after);
     if (ok) {
@@ -291,7 +297,7 @@ journal_entry(const char *line, size_t n, struct journaled *out)
         e.action = action;
         e.entity_id = entity_id;
         sqlite_audit_entry_copy(&out->entry, &e);
-        memcpy(out->at, at, AT_SIZE);
+        memcpy(out->at, at, SQLITE_TIME_TEXT_SIZE);
     }
     json_decref(json);
     return ok;
@@ -813,7 +819,7 @@ int
 sqlite_read_log_append(struct sqlite_read_log *log, struct audit_entry *entries, size_t n,
                        struct br_error *err)
 {
-    char at[AT_SIZE];
+    char at[SQLITE_TIME_TEXT_SIZE];
     char *text = NULL;
     size_t len = 0, cap = 0;
 
@@ -847,7 +853,7 @@ sqlite_read_log_append(struct sqlite_read_log *log, struct audit_entry *entries,
     xgrow(&b->items, &b->cap, b->n + n, sizeof(*b->items));
     for (size_t i = 0; i < n; i++) {
         b->items[b->n].entry = entries[i];
-        memcpy(b->items[b->n].at, at, AT_SIZE);
+        memcpy(b->items[b->n].at, at, SQLITE_TIME_TEXT_SIZE);
         b->n++;
         entries[i] = (struct audit_entry){0};
     }

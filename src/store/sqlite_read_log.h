@@ -26,7 +26,9 @@
 #ifndef BRAID_STORE_SQLITE_READ_LOG_H
 #define BRAID_STORE_SQLITE_READ_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 #include "store/store.h"
@@ -69,6 +71,13 @@ char *sqlite_read_log_file(const char *db_file);
  * reason, before, after) to parameters 1 to 8 of stmt, an id of 0 and a NULL text as NULL:
  * SQLite's result.  The entry must outlive the statement's step. */
 int sqlite_audit_entry_bind(struct sqlite3_stmt *stmt, const struct audit_entry *entry);
+
+/* A time as SQLite's CURRENT_TIMESTAMP writes it (the audit logs' "at", the API's times):
+ * "YYYY-MM-DD HH:MM:SS", UTC, so that such texts compare as the times they are. */
+#define SQLITE_TIME_TEXT_SIZE 20 /* with its NUL */
+
+/* unix_seconds as that text in out: false when it is out of range. */
+bool sqlite_time_text(int64_t unix_seconds, char out[SQLITE_TIME_TEXT_SIZE]);
 
 /* A copy of entry whose texts are its own (malloc'd), and the freeing of one. */
 void sqlite_audit_entry_copy(struct audit_entry *to, const struct audit_entry *entry);
