@@ -82,8 +82,9 @@ enum stmt_id {
     STMT_CONTACT_INSERT,
     STMT_AUDIT_APPEND,
     STMT_READ_LOG_APPEND,
-    STMT_CLOCKS_DELETE,
-    STMT_CLOCK_INSERT,
+    STMT_CLOCK_GROUPS,
+    STMT_CLOCK_DELETE,
+    STMT_CLOCK_PUT,
     STMT_CLOCKS_GET,
     STMT_CLOCKS_DUE,
     STMT_EXIT_RUN_BEGIN,
@@ -283,10 +284,20 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_READ_LOG_APPEND] = "INSERT INTO reads.read_log (user_id, person_id, action, entity, "
                              "entity_id, reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 
-    [STMT_CLOCKS_DELETE] = "DELETE FROM exit_clocks WHERE person_id = ?",
-    [STMT_CLOCK_INSERT] =
+    [STMT_CLOCK_GROUPS] = "SELECT group_key FROM exit_clocks WHERE person_id = ?",
+    [STMT_CLOCK_DELETE] = "DELETE FROM exit_clocks WHERE person_id = ? AND group_key = ?",
+    /* A clock kept as it was is not written at all, and one that changed is updated in place:
+     * its row keeps its place, and the primary key's index is left alone. */
+    [STMT_CLOCK_PUT] =
         "INSERT INTO exit_clocks (person_id, group_key, period, status, last_service_date, "
-        "soft_exit_date, held_by, review_on, computed_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "soft_exit_date, held_by, review_on, computed_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (person_id, group_key) DO UPDATE SET period = excluded.period, "
+        "status = excluded.status, last_service_date = excluded.last_service_date, "
+        "soft_exit_date = excluded.soft_exit_date, held_by = excluded.held_by, "
+        "review_on = excluded.review_on, computed_on = excluded.computed_on "
+        "WHERE (period, status, last_service_date, soft_exit_date, held_by, review_on, "
+        "computed_on) IS NOT (excluded.period, excluded.status, excluded.last_service_date, "
+        "excluded.soft_exit_date, excluded.held_by, excluded.review_on, excluded.computed_on)",
     [STMT_CLOCKS_GET] = "SELECT " CLOCK_COLUMNS " FROM exit_clocks c "
                         "LEFT JOIN programs p ON p.code = c.group_key WHERE c.person_id = ? "
                         "ORDER BY coalesce(p.position, -1)",
@@ -509,8 +520,10 @@ struct sqlite_store {
      * in-memory database. */
     struct sqlite_writer *writer;
     bool holds_write_lock;
-    /* In a read transaction (begin_read), whose audit entries wait here until it commits. */
+    /* In a read transaction (begin_read), or in a change's reads (change_reads), whose audit
+     * entries wait here until it commits. */
     bool reading;
+    bool change_reads;
     struct audit_entry *queued;
     size_t n_queued, cap_queued;
 };
@@ -1292,13 +1305,45 @@ sqlite_begin_read(struct store *st, struct br_error *err)
     return rc;
 }
 
+static void
+sqlite_change_reads(struct store *st, bool on)
+{
+    sqlite_of(st)->change_reads = on;
+}
+
+/* Hands the audit entries of a change's reads (change_reads) to the log of reads, before the
+ * change commits: a change whose answer could not be audited is not made.  (Should the commit
+ * then fail, the log keeps the decisions on an answer that was not given.) */
+static int
+change_reads_append(struct sqlite_store *s, struct br_error *err)
+{
+    int rc = 0;
+
+    if (s->writer != NULL)
+        return sqlite_read_log_append(sqlite_writer_read_log(s->writer), s->queued, s->n_queued,
+                                      err);
+    /* An in-memory database's log of reads is attached to it: in the change's transaction. */
+    for (size_t i = 0; rc == 0 && i < s->n_queued; i++)
+        rc = audit_insert(s, STMT_READ_LOG_APPEND, &s->queued[i], err);
+    return rc;
+}
+
 static int
 sqlite_commit(struct store *st, struct br_error *err)
 {
     struct sqlite_store *s = sqlite_of(st);
+    int rc = 0;
 
     if (s->reading)
         return read_commit(s, err);
+    s->change_reads = false;
+    if (s->n_queued > 0)
+        rc = change_reads_append(s, err);
+    queue_clear(s);
+    if (rc != 0) {
+        rollback_any(s, "roll back the transaction");
+        return rc;
+    }
     return commit_any(s, "commit the transaction", err);
 }
 
@@ -1310,6 +1355,7 @@ sqlite_rollback(struct store *st)
 
     rollback_any(s, "roll back the transaction");
     s->reading = false;
+    s->change_reads = false;
     queue_clear(s);
 }
 
@@ -2420,7 +2466,7 @@ sqlite_audit_append(struct store *st, const struct audit_entry *entry, struct br
     if (entry->action == NULL)
         return br_error_set(err, BR_EINVAL, "cannot write the audit log: the entry names no action");
     /* A read writes nothing while it runs: its entries are written when it commits. */
-    if (s->reading) {
+    if (s->reading || s->change_reads) {
         queue_audit(s, entry);
         return 0;
     }
@@ -2445,20 +2491,26 @@ audit_insert(struct sqlite_store *s, enum stmt_id id, const struct audit_entry *
 
 /* ---- exit clocks and recorded exits -------------------------------------------------------- */
 
+/* The stored name of a clock's group: its program's code, or STORE_SQLITE_GROUP_COMMON. */
 static int
-insert_clock(struct sqlite_store *s, int64_t person_id, const struct stored_clock *clock,
-             struct br_error *err)
+clock_group(struct sqlite_store *s, const struct stored_clock *clock, char group[CATALOG_CODE_SIZE],
+            const char *what, struct br_error *err)
+{
+    if (clock->group_key != EXIT_GROUP_COMMON)
+        return program_at(s, clock->group_key, group, CATALOG_CODE_SIZE, what, err);
+    snprintf(group, CATALOG_CODE_SIZE, "%s", STORE_SQLITE_GROUP_COMMON);
+    return 0;
+}
+
+static int
+put_clock(struct sqlite_store *s, int64_t person_id, const char *group,
+          const struct stored_clock *clock, struct br_error *err)
 {
     const char *what = "save the exit clock";
-    char group[CATALOG_CODE_SIZE];
     sqlite3_stmt *stmt = NULL;
     int rc;
 
-    if (clock->group_key == EXIT_GROUP_COMMON)
-        snprintf(group, sizeof(group), "%s", STORE_SQLITE_GROUP_COMMON);
-    else if ((rc = program_at(s, clock->group_key, group, sizeof(group), what, err)) != 0)
-        return rc;
-    if ((rc = stmt_get(s, STMT_CLOCK_INSERT, &stmt, what, err)) != 0)
+    if ((rc = stmt_get(s, STMT_CLOCK_PUT, &stmt, what, err)) != 0)
         return rc;
     struct binder b = bind_start(stmt);
     bind_int64(&b, person_id);
@@ -2475,30 +2527,72 @@ insert_clock(struct sqlite_store *s, int64_t person_id, const struct stored_cloc
     return stmt_run(stmt, what, err);
 }
 
+/* Deletes the person's stored clocks whose group is none of groups[0..n). */
+static int
+delete_other_clocks(struct sqlite_store *s, int64_t person_id,
+                    const char (*groups)[CATALOG_CODE_SIZE], size_t n, struct br_error *err)
+{
+    const char *what = "save the exit clocks";
+    char (*stale)[CATALOG_CODE_SIZE] = NULL;
+    size_t n_stale = 0, cap_stale = 0;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if ((rc = stmt_get(s, STMT_CLOCK_GROUPS, &stmt, what, err)) != 0)
+        return rc;
+    struct binder b = bind_start(stmt);
+    bind_int64(&b, person_id);
+    if ((rc = bind_check(&b, what, err)) != 0)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *stored = (const char *)sqlite3_column_text(stmt, 0);
+        bool kept = false;
+        for (size_t i = 0; i < n && !kept; i++)
+            kept = stored != NULL && strcmp(stored, groups[i]) == 0;
+        if (kept || stored == NULL)
+            continue;
+        xgrow(&stale, &cap_stale, n_stale + 1, sizeof(*stale));
+        snprintf(stale[n_stale++], CATALOG_CODE_SIZE, "%s", stored);
+    }
+    rc = rc == SQLITE_DONE ? 0 : fail(rc, what, err);
+    sqlite3_reset(stmt);
+    for (size_t i = 0; rc == 0 && i < n_stale; i++) {
+        if ((rc = stmt_get(s, STMT_CLOCK_DELETE, &stmt, what, err)) != 0)
+            break;
+        b = bind_start(stmt);
+        bind_int64(&b, person_id);
+        bind_text(&b, stale[i]);
+        if ((rc = bind_check(&b, what, err)) == 0)
+            rc = stmt_run(stmt, what, err);
+    }
+    free(stale);
+    return rc;
+}
+
+/* Writes only what changed (STMT_CLOCK_PUT): a change rewrites one or two clocks of a person,
+ * and each page a commit leaves dirty is written twice more (to the WAL, then by a checkpoint). */
 static int
 sqlite_clocks_put(struct store *st, int64_t person_id, const struct stored_clock *clocks, size_t n,
                   struct br_error *err)
 {
     struct sqlite_store *s = sqlite_of(st);
     const char *what = "save the exit clocks";
-    sqlite3_stmt *stmt = NULL;
+    char (*groups)[CATALOG_CODE_SIZE] = xcalloc(n + 1, sizeof(*groups));
     bool own;
     int rc;
 
     if ((rc = op_begin(s, true, &own, err)) != 0)
-        return rc;
-    if ((rc = stmt_get(s, STMT_CLOCKS_DELETE, &stmt, what, err)) != 0)
         goto out;
-    struct binder b = bind_start(stmt);
-    bind_int64(&b, person_id);
-    if ((rc = bind_check(&b, what, err)) != 0 || (rc = stmt_run(stmt, what, err)) != 0)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        if ((rc = insert_clock(s, person_id, &clocks[i], err)) != 0)
-            goto out;
-    }
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = clock_group(s, &clocks[i], groups[i], what, err);
+    if (rc == 0)
+        rc = delete_other_clocks(s, person_id, (const char (*)[CATALOG_CODE_SIZE])groups, n, err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = put_clock(s, person_id, groups[i], &clocks[i], err);
+    rc = op_end(s, own, rc, err);
 out:
-    return op_end(s, own, rc, err);
+    free(groups);
+    return rc;
 }
 
 static int
@@ -4743,6 +4837,7 @@ static const struct store_ops sqlite_ops = {
     .close = sqlite_close,
     .begin = sqlite_begin,
     .begin_read = sqlite_begin_read,
+    .change_reads = sqlite_change_reads,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
     .savepoint = sqlite_savepoint,

@@ -217,6 +217,11 @@ struct store_ops {
      * write lock, and leave the database itself unchanged.  rollback drops them.  Audit entries
      * written in a change's transaction stay with the change, in the database's audit_log. */
     int (*begin_read)(struct store *st, struct br_error *err);
+    /* Inside a change, from change_reads(st, true) to change_reads(st, false): the audit entries
+     * written are those of a read the change makes for its answer (the decisions on what the
+     * answer may show).  They go where a read's go: commit hands them to the log of reads just
+     * before the change commits (as durable as a read's); rollback drops them. */
+    void (*change_reads)(struct store *st, bool on);
     int (*commit)(struct store *st, struct br_error *err);
     void (*rollback)(struct store *st);
     int (*savepoint)(struct store *st, struct br_error *err);

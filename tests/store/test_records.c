@@ -602,6 +602,49 @@ test_serving_by_enrollment_or_service(void **state)
     app_note_list_cleanup(&notes);
 }
 
+/* A change's answer (app_answer_next_change) is a read of the case file: the decisions on what it
+ * may show are audited as a GET's are, in the log of reads; audit_log keeps the change's own. */
+static void
+test_a_changes_answer_is_audited_as_a_read(void **state)
+{
+    struct fixture *f = *state;
+    enroll(f, &f->cm_a, f->person, "WP", "2026-11-03");
+    struct service s = {.program = catalog_program_index(&f->app.catalog, "WP"),
+                        .code = catalog_service_index(&f->app.catalog, "STAFF_JOB_SEARCH"),
+                        .start_on = D("2026-11-05"),
+                        .end_on = D("2026-11-05"),
+                        .projected_end_on = DATE_NONE};
+    struct service_detail detail = {.staff_id = f->cm_a.user_id};
+    struct change_answer answer = {.actor = &f->cm_a, .person_id = f->person,
+                                   .as_of = D("2026-11-05")};
+    long reads_before = count(f, "SELECT count(*) FROM reads.read_log");
+
+    app_answer_next_change(&f->app, &answer);
+    br_error_clear(&f->err);
+    assert_int_equal(
+        app_record_service(&f->app, &f->cm_a, f->person, &s, &detail, "Job leads.", &f->err), 0);
+    assert_int_equal(audited(f, "service.record", &f->cm_a, NULL), 1);
+    assert_int_equal(audited(f, "access.allow", &f->cm_a, NULL) +
+                         audited(f, "disclosure.allow", &f->cm_a, NULL),
+                     0);
+    /* The case file, its notes, contacts and plans (disclosures), and the eligibility screen. */
+    assert_int_equal(read_audited(f, "access.allow", &f->cm_a, "\"area\":\"eligibility_screen\""),
+                     1);
+    assert_int_equal(read_audited(f, "disclosure.allow", &f->cm_a, NULL), 4);
+    assert_int_equal(count(f, "SELECT count(*) FROM reads.read_log"), reads_before + 5);
+    alert_list_cleanup(&answer.alerts);
+
+    /* A change that fails writes nothing, in either log. */
+    app_answer_next_change(&f->app, &answer);
+    s.start_on = s.end_on = D("2026-10-01"); /* before the eligibility date */
+    br_error_clear(&f->err);
+    assert_int_not_equal(
+        app_record_service(&f->app, &f->cm_a, f->person, &s, &detail, "Job leads.", &f->err), 0);
+    assert_int_equal(audited(f, "service.record", &f->cm_a, NULL), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM reads.read_log"), reads_before + 5);
+    alert_list_cleanup(&answer.alerts);
+}
+
 /* ---- roles and sensitive facts -----------------------------------------------------------------
  */
 
@@ -1491,6 +1534,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_only_a_serving_agency_records_consent, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_revoke_consent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_changes_answer_is_audited_as_a_read, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             test_partner_without_consent_is_refused_and_the_refusal_audited, setup, teardown),
         cmocka_unit_test_setup_teardown(test_consent_for_case_notes_shows_notes_but_not_assessments,

@@ -1007,10 +1007,31 @@ test_clocks_put_and_get(void **state)
                key, sizeof(key));
     assert_string_equal(key, "AEL,COMMON");
 
-    /* A put replaces every clock of the person. */
+    /* A put replaces every clock of the person: a changed clock is updated where it is (its row
+     * keeps its rowid), a clock no longer computed is deleted. */
+    const char *common_row = "SELECT rowid FROM exit_clocks WHERE group_key = 'COMMON'";
+    int64_t common_rowid = query_int(db_of(f), common_row);
     clocks[1].held_by = EXIT_HOLD_PLANNED_GAP;
     clocks[1].soft_exit_on = D("2026-09-01");
     assert_int_equal(f->st->ops->clocks_put(f->st, person, &clocks[1], 1, &f->err), 0);
+    assert_int_equal(f->st->ops->clocks_get(f->st, person, got, 4, &n, &f->err), 0);
+    assert_int_equal(n, 1);
+    assert_memory_equal(&got[0], &clocks[1], sizeof(got[0]));
+    assert_int_equal(query_int(db_of(f), common_row), common_rowid);
+
+    /* The same clocks again write no row. */
+    assert_int_equal(sqlite3_exec(db_of(f),
+                                  "CREATE TABLE clock_writes (n INTEGER);"
+                                  "CREATE TRIGGER clock_insert AFTER INSERT ON exit_clocks "
+                                  "BEGIN INSERT INTO clock_writes VALUES (1); END;"
+                                  "CREATE TRIGGER clock_update AFTER UPDATE ON exit_clocks "
+                                  "BEGIN INSERT INTO clock_writes VALUES (1); END;"
+                                  "CREATE TRIGGER clock_delete AFTER DELETE ON exit_clocks "
+                                  "BEGIN INSERT INTO clock_writes VALUES (1); END;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(f->st->ops->clocks_put(f->st, person, &clocks[1], 1, &f->err), 0);
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM clock_writes"), 0);
     assert_int_equal(f->st->ops->clocks_get(f->st, person, got, 4, &n, &f->err), 0);
     assert_int_equal(n, 1);
     assert_memory_equal(&got[0], &clocks[1], sizeof(got[0]));
