@@ -48,6 +48,9 @@ enum stmt_id {
     STMT_SAVEPOINT,
     STMT_RELEASE,
     STMT_ROLLBACK_TO,
+    STMT_CHANGE_SAVEPOINT,
+    STMT_CHANGE_RELEASE,
+    STMT_CHANGE_ROLLBACK_TO,
     STMT_MIGRATIONS_TABLE,
     STMT_SCHEMA_VERSION,
     STMT_MIGRATION_RECORD,
@@ -201,6 +204,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_SAVEPOINT] = "SAVEPOINT store_op",
     [STMT_RELEASE] = "RELEASE store_op",
     [STMT_ROLLBACK_TO] = "ROLLBACK TO store_op",
+    [STMT_CHANGE_SAVEPOINT] = "SAVEPOINT change",
+    [STMT_CHANGE_RELEASE] = "RELEASE change",
+    [STMT_CHANGE_ROLLBACK_TO] = "ROLLBACK TO change",
     [STMT_MIGRATIONS_TABLE] =
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
     [STMT_SCHEMA_VERSION] = "SELECT coalesce(max(version), 0) FROM schema_migrations",
@@ -520,6 +526,7 @@ struct sqlite_store {
      * in-memory database. */
     struct sqlite_writer *writer;
     bool holds_write_lock;
+    bool joined; /* its change is in a transaction left open by another (sqlite_writer.h) */
     /* In a read transaction (begin_read), or in a change's reads (change_reads), whose audit
      * entries wait here until it commits. */
     bool reading;
@@ -1061,25 +1068,72 @@ out:
 static int audit_insert(struct sqlite_store *s, enum stmt_id id, const struct audit_entry *entry,
                         struct br_error *err);
 
-/* Ends what write_begin started, once the transaction is over (a failed statement may have ended
- * it, a failed COMMIT leaves it open): gives the write lock back and, after a commit, returns
- * only once the commit is on disk (sqlite_writer.h). */
-static int
-write_end(struct sqlite_store *s, bool committed, struct br_error *err)
+static int write_connection(struct sqlite_store *s, struct connection **out, struct br_error *err);
+static void rollback_any(struct sqlite_store *s, const char *what);
+
+/* Gives the write lock back; the connection in use is the store's own again. */
+static void
+lock_give_back(struct sqlite_store *s)
 {
-    if (!s->holds_write_lock || !sqlite3_get_autocommit(s->conn->db))
-        return 0;
-    uint64_t commit = committed ? sqlite_writer_committed(s->writer) : 0;
     s->conn = &s->own;
     s->holds_write_lock = false;
+    s->joined = false;
     sqlite_writer_unlock(s->writer);
-    if (!committed)
-        return 0;
+}
+
+/* The lock's holder commits the open transaction — its change and those of the batch left open
+ * before it (sqlite_writer.h) — or, when that fails, rolls it back; either way the batch ends and
+ * the lock is given back.  Returns 0 with *commit the commit's number, or the failure. */
+static int
+transaction_commit(struct sqlite_store *s, const char *what, uint64_t *commit,
+                   struct br_error *err)
+{
+    struct br_error ignored;
+    int rc = sqlite3_get_autocommit(s->conn->db)
+                 ? br_error_set(err, BR_EIO, "cannot %s: the transaction was undone", what)
+                 : exec_stmt(s, STMT_COMMIT, what, err);
+
+    br_error_clear(&ignored);
+    if (rc != 0 && !sqlite3_get_autocommit(s->conn->db))
+        exec_stmt(s, STMT_ROLLBACK, what, &ignored);
+    *commit = sqlite_writer_batch_end(s->writer, rc == 0 ? NULL : err);
+    if (rc == 0)
+        sqlite_writer_checkpoint_finish(s->writer, s->conn->db);
+    lock_give_back(s);
+    return rc;
+}
+
+/* Waits for the end of the batch the caller's change was left in, then for its sync.  Should
+ * the batch stay open past SQLITE_WRITER_BATCH_WAIT_MS (the writer it was left for gave up
+ * waiting for the lock), the caller commits it. */
+static int
+batch_wait(struct sqlite_store *s, struct sqlite_batch *batch, struct br_error *err)
+{
+    uint64_t commit = 0;
+    int rc = 0;
+
+    while (!sqlite_writer_batch_wait(s->writer, batch, SQLITE_WRITER_BATCH_WAIT_MS, &rc, &commit,
+                                     err)) {
+        struct br_error ignored;
+        br_error_clear(&ignored);
+        if (sqlite_writer_lock(s->writer, STORE_SQLITE_BUSY_TIMEOUT_MS, &ignored) != 0)
+            continue;
+        s->holds_write_lock = true;
+        if (sqlite_writer_batch_is_open(s->writer, batch) &&
+            write_connection(s, &s->conn, &ignored) == 0) {
+            uint64_t ignored_commit;
+            transaction_commit(s, "commit the transaction", &ignored_commit, &ignored);
+        } else {
+            lock_give_back(s);
+        }
+    }
+    if (rc != 0)
+        return rc;
     return sqlite_writer_sync(s->writer, commit, err);
 }
 
 static int connection_setup(sqlite3 *db, const char *path, struct sqlite_writer *writer,
-                            struct br_error *err);
+                            bool with_read_log, struct br_error *err);
 static int open_plain(const char *path, int flags, sqlite3 **out, const char *what,
                       struct br_error *err);
 
@@ -1113,7 +1167,7 @@ write_connection(struct sqlite_store *s, struct connection **out, struct br_erro
     const char *file = sqlite3_db_filename(s->own.db, "main");
     if ((rc = open_plain(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, &c->db, what, err)) !=
             0 ||
-        (rc = connection_setup(c->db, file, s->writer, err)) != 0) {
+        (rc = connection_setup(c->db, file, s->writer, false, err)) != 0) {
         connection_free(c);
         return rc;
     }
@@ -1129,11 +1183,11 @@ write_connection(struct sqlite_store *s, struct connection **out, struct br_erro
  * a file, the store first takes the process's write lock of that file, so that its connections
  * queue there in turn, not in SQLite's sleeping busy handler, and then writes through the
  * process's write connection (write_connection), which commits with synchronous = NORMAL:
- * write_end waits for a WAL sync it may share with others. */
+ * commit_any waits for a WAL sync it may share with others.  When the lock's last holder left
+ * its transaction open for the next (sqlite_writer.h), the change joins it, in a savepoint. */
 static int
 write_begin(struct sqlite_store *s, const char *what, struct br_error *err)
 {
-    struct br_error ignored;
     int rc = 0;
 
     if (!sqlite3_get_autocommit(s->conn->db))
@@ -1143,37 +1197,75 @@ write_begin(struct sqlite_store *s, const char *what, struct br_error *err)
             return rc;
         s->holds_write_lock = true;
         rc = write_connection(s, &s->conn, err);
+        s->joined = rc == 0 && sqlite_writer_batch_open(s->writer);
     }
     if (rc == 0)
-        rc = exec_stmt(s, STMT_BEGIN, what, err);
-    if (rc != 0) {
-        br_error_clear(&ignored);
-        write_end(s, false, &ignored);
-    }
+        rc = exec_stmt(s, s->joined ? STMT_CHANGE_SAVEPOINT : STMT_BEGIN, what, err);
+    if (rc != 0)
+        rollback_any(s, what);
     return rc;
 }
 
-/* Commits the open transaction; after write_begin, durably (write_end). */
+/* Commits the open transaction; after write_begin, durably, and maybe with the changes of the
+ * writers waiting for the lock (sqlite_writer.h).  On failure nothing of it is kept. */
 static int
 commit_any(struct sqlite_store *s, const char *what, struct br_error *err)
 {
-    int rc = exec_stmt(s, STMT_COMMIT, what, err);
-    if (rc != 0)
+    uint64_t commit = 0;
+    int rc;
+
+    if (!s->holds_write_lock) {
+        if ((rc = exec_stmt(s, STMT_COMMIT, what, err)) != 0)
+            rollback_any(s, what);
         return rc;
-    return write_end(s, true, err);
+    }
+    if (s->joined && (rc = exec_stmt(s, STMT_CHANGE_RELEASE, what, err)) != 0) {
+        rollback_any(s, what);
+        return rc;
+    }
+    if (sqlite_writer_batch_goes_on(s->writer)) {
+        struct sqlite_batch *batch = sqlite_writer_batch_join(s->writer);
+        lock_give_back(s);
+        return batch_wait(s, batch, err);
+    }
+    if ((rc = transaction_commit(s, what, &commit, err)) != 0)
+        return rc;
+    return sqlite_writer_sync(s->writer, commit, err);
 }
 
-/* Rolls back the open transaction, if any, and gives back the write lock; this function can't
- * fail. */
+/* Undoes the open transaction's change, if any, and gives back the write lock; this function
+ * can't fail.  A change in a batch's transaction undoes only its savepoint, then leaves the
+ * transaction to the writers waiting, or commits the batch's changes. */
 static void
 rollback_any(struct sqlite_store *s, const char *what)
 {
     struct br_error ignored;
+    uint64_t commit;
 
     br_error_clear(&ignored);
-    if (!sqlite3_get_autocommit(s->conn->db))
-        exec_stmt(s, STMT_ROLLBACK, what, &ignored);
-    write_end(s, false, &ignored);
+    bool open = !sqlite3_get_autocommit(s->conn->db);
+    if (!s->holds_write_lock || !s->joined) {
+        if (open)
+            exec_stmt(s, STMT_ROLLBACK, what, &ignored);
+        if (s->holds_write_lock)
+            lock_give_back(s);
+        return;
+    }
+    if (open) {
+        exec_stmt(s, STMT_CHANGE_ROLLBACK_TO, what, &ignored);
+        exec_stmt(s, STMT_CHANGE_RELEASE, what, &ignored);
+    }
+    if (sqlite3_get_autocommit(s->conn->db)) {
+        /* SQLite undid the whole transaction (a full disk, an I/O error): the batch failed. */
+        br_error_set(&ignored, BR_EIO, "cannot commit the transaction: it was undone (%s)",
+                     sqlite3_errmsg(s->conn->db));
+        sqlite_writer_batch_end(s->writer, &ignored);
+        lock_give_back(s);
+    } else if (sqlite_writer_batch_goes_on(s->writer)) {
+        lock_give_back(s);
+    } else {
+        transaction_commit(s, what, &commit, &ignored);
+    }
 }
 
 /* Forgets the audit entries a read queued. */
@@ -4965,10 +5057,13 @@ attach_read_log(sqlite3 *db, const char *file, struct br_error *err)
 }
 
 /* Sets up a connection to the database at path: configure, then, on a file (writer not NULL),
- * its checkpoints handed to the writer's thread, not to whichever commit fills the WAL; and the
- * log of reads attached (in memory for an in-memory database). */
+ * its checkpoints handed to the writer's thread, not to whichever commit fills the WAL; and,
+ * with_read_log, the log of reads attached (in memory for an in-memory database).  The
+ * connection a process writes a file through (write_connection) goes without: BEGIN IMMEDIATE
+ * takes the write lock of every database attached, and would keep the log's thread from loading
+ * the log for as long as a change — or a batch of them — is open. */
 static int
-connection_setup(sqlite3 *db, const char *path, struct sqlite_writer *writer,
+connection_setup(sqlite3 *db, const char *path, struct sqlite_writer *writer, bool with_read_log,
                  struct br_error *err)
 {
     int rc = configure(db, path, err);
@@ -4976,6 +5071,8 @@ connection_setup(sqlite3 *db, const char *path, struct sqlite_writer *writer,
         return rc;
     if (writer != NULL)
         sqlite3_wal_hook(db, sqlite_writer_wal_hook, writer);
+    if (!with_read_log)
+        return 0;
     return attach_read_log(db, writer != NULL ? sqlite3_db_filename(db, "main") : NULL, err);
 }
 
@@ -4997,7 +5094,7 @@ store_sqlite_open(const char *path, struct store **out, struct br_error *err)
     if (file != NULL && file[0] != '\0' &&
         (rc = sqlite_writer_attach(file, sqlite3_filename_wal(file), &s->writer, err)) != 0)
         goto out;
-    if ((rc = connection_setup(s->own.db, path, s->writer, err)) != 0)
+    if ((rc = connection_setup(s->own.db, path, s->writer, true, err)) != 0)
         goto out;
     *out = &s->base;
     s = NULL;

@@ -28,6 +28,8 @@ struct sqlite_writer {
     pthread_mutex_t sync_lock; /* guards the members below */
     pthread_cond_t sync_done;
     uint64_t committed;   /* commits made under the write lock so far */
+    int writers_waiting;  /* in sqlite_writer_lock */
+    struct sqlite_batch *batch; /* the changes in the transaction left open, or NULL */
     uint64_t synced;      /* the commits known to be on disk: 1 .. synced */
     bool syncing;         /* a waiter is in fdatasync */
     int sync_errno;       /* the failure of a sync, kept: nothing is durable after it */
@@ -35,12 +37,22 @@ struct sqlite_writer {
     pthread_t thread;
     bool thread_started;
     bool checkpoint_wanted;
+    bool checkpoint_to_finish; /* the thread copied the bulk of the WAL: the lock's holder ends it */
     bool stopping;
     pthread_cond_t thread_wake;
     sqlite3 *checkpointer; /* the thread's own connection, opened at its first checkpoint */
     struct sqlite_read_log *read_log;
     void *shared; /* sqlite_writer_share */
     void (*free_shared)(void *);
+};
+
+/* The changes a transaction left open holds (sqlite_writer.h), until it is committed. */
+struct sqlite_batch {
+    int refs;       /* the writer's while it is open, and one per change waiting for it */
+    int changes;
+    bool ended;
+    uint64_t commit; /* its commit's number; 0 when it was not committed */
+    struct br_error failure;
 };
 
 /* Every file's writer in this process, looked up by device and inode. */
@@ -165,20 +177,112 @@ sqlite_writer_lock(struct sqlite_writer *w, int timeout_ms, struct br_error *err
     struct timespec deadline;
 
     sqlite_deadline_after_ms(&deadline, timeout_ms);
+    pthread_mutex_lock(&w->sync_lock);
+    w->writers_waiting++;
+    pthread_mutex_unlock(&w->sync_lock);
     int rc = pthread_mutex_timedlock(&w->write_lock, &deadline);
+    pthread_mutex_lock(&w->sync_lock);
+    w->writers_waiting--;
+    pthread_mutex_unlock(&w->sync_lock);
     if (rc == 0)
         return 0;
     return br_error_set(err, BR_EIO, "cannot begin a transaction: %s",
                         rc == ETIMEDOUT ? "the database is busy" : strerror(rc));
 }
 
-uint64_t
-sqlite_writer_committed(struct sqlite_writer *w)
+/* Drops a reference to batch (under sync_lock); the last frees it. */
+static void
+batch_unref(struct sqlite_batch *batch)
+{
+    if (--batch->refs == 0)
+        free(batch);
+}
+
+bool
+sqlite_writer_batch_open(struct sqlite_writer *w)
 {
     pthread_mutex_lock(&w->sync_lock);
-    uint64_t commit = ++w->committed;
+    bool open = w->batch != NULL;
+    pthread_mutex_unlock(&w->sync_lock);
+    return open;
+}
+
+bool
+sqlite_writer_batch_goes_on(struct sqlite_writer *w)
+{
+    pthread_mutex_lock(&w->sync_lock);
+    int changes = w->batch != NULL ? w->batch->changes : 0;
+    /* A checkpoint to finish wants the transaction over (sqlite_writer_checkpoint_finish). */
+    bool goes_on = w->writers_waiting > 0 && changes + 1 < SQLITE_WRITER_BATCH_MAX &&
+                   !w->checkpoint_to_finish;
+    pthread_mutex_unlock(&w->sync_lock);
+    return goes_on;
+}
+
+struct sqlite_batch *
+sqlite_writer_batch_join(struct sqlite_writer *w)
+{
+    pthread_mutex_lock(&w->sync_lock);
+    if (w->batch == NULL) {
+        w->batch = xcalloc(1, sizeof(*w->batch));
+        w->batch->refs = 1;
+    }
+    struct sqlite_batch *batch = w->batch;
+    batch->changes++;
+    batch->refs++;
+    pthread_mutex_unlock(&w->sync_lock);
+    return batch;
+}
+
+uint64_t
+sqlite_writer_batch_end(struct sqlite_writer *w, const struct br_error *failure)
+{
+    pthread_mutex_lock(&w->sync_lock);
+    uint64_t commit = failure == NULL ? ++w->committed : 0;
+    struct sqlite_batch *batch = w->batch;
+    if (batch != NULL) {
+        batch->ended = true;
+        batch->commit = commit;
+        if (failure != NULL)
+            batch->failure = *failure;
+        w->batch = NULL;
+        batch_unref(batch);
+        pthread_cond_broadcast(&w->sync_done);
+    }
     pthread_mutex_unlock(&w->sync_lock);
     return commit;
+}
+
+bool
+sqlite_writer_batch_is_open(struct sqlite_writer *w, const struct sqlite_batch *batch)
+{
+    pthread_mutex_lock(&w->sync_lock);
+    bool open = w->batch == batch && !batch->ended;
+    pthread_mutex_unlock(&w->sync_lock);
+    return open;
+}
+
+bool
+sqlite_writer_batch_wait(struct sqlite_writer *w, struct sqlite_batch *batch, int timeout_ms,
+                         int *rc, uint64_t *commit, struct br_error *err)
+{
+    struct timespec deadline;
+    int waited = 0;
+
+    sqlite_deadline_after_ms(&deadline, timeout_ms);
+    pthread_mutex_lock(&w->sync_lock);
+    while (!batch->ended && waited != ETIMEDOUT)
+        waited = pthread_cond_timedwait(&w->sync_done, &w->sync_lock, &deadline);
+    bool ended = batch->ended;
+    if (ended) {
+        *commit = batch->commit;
+        *rc = batch->commit != 0 ? 0 : batch->failure.code;
+        if (*rc != 0)
+            *err = batch->failure;
+        batch_unref(batch);
+    }
+    pthread_mutex_unlock(&w->sync_lock);
+    return ended;
 }
 
 uint64_t
@@ -209,9 +313,9 @@ sqlite_writer_unlock(struct sqlite_writer *w)
 
 /* Any descriptor of the file will do: the kernel syncs the file, not the descriptor. */
 int
-sqlite_wal_sync(const char *wal_file)
+sqlite_file_sync(const char *file)
 {
-    int fd = open(wal_file, O_RDONLY | O_CLOEXEC);
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : errno;
     int rc = fdatasync(fd) == 0 ? 0 : errno;
@@ -232,7 +336,7 @@ sqlite_writer_sync(struct sqlite_writer *w, uint64_t commit, struct br_error *er
         uint64_t covers = w->committed;
         w->syncing = true;
         pthread_mutex_unlock(&w->sync_lock);
-        int failed = sqlite_wal_sync(w->wal_file);
+        int failed = sqlite_file_sync(w->wal_file);
         pthread_mutex_lock(&w->sync_lock);
         w->syncing = false;
         if (failed != 0)
@@ -302,11 +406,19 @@ checkpointer_main(void *arg)
             pthread_cond_wait(&w->thread_wake, &w->sync_lock);
             continue;
         }
-        w->checkpoint_wanted = false;
         pthread_mutex_unlock(&w->sync_lock);
-        sqlite_wal_checkpoint(&w->checkpointer, w->db_file, SQLITE_WRITER_WAL_MAX_PAGES,
-                              hold_commits, release_commits, w);
+        /* The bulk, then what was committed during it, so that little is left for the finish
+         * (sqlite_writer_checkpoint_finish), which holds the commits back.  A checkpoint that
+         * did not reach the WAL's end (commits went on beside it) leaves the pages it copied
+         * unsynced: synced here, not by the finish. */
+        for (int pass = 0; pass < 2; pass++) {
+            sqlite_wal_checkpoint(&w->checkpointer, w->db_file, SQLITE_WRITER_WAL_MAX_PAGES,
+                                  hold_commits, release_commits, w);
+            sqlite_file_sync(w->db_file);
+        }
         pthread_mutex_lock(&w->sync_lock);
+        w->checkpoint_wanted = false;
+        w->checkpoint_to_finish = true;
     }
     pthread_mutex_unlock(&w->sync_lock);
     return NULL;
@@ -325,12 +437,31 @@ sqlite_writer_checkpoint_soon(struct sqlite_writer *w)
     pthread_mutex_unlock(&w->sync_lock);
 }
 
+void
+sqlite_writer_checkpoint_finish(struct sqlite_writer *w, sqlite3 *db)
+{
+    pthread_mutex_lock(&w->sync_lock);
+    bool finish = w->checkpoint_to_finish;
+    w->checkpoint_to_finish = false;
+    pthread_mutex_unlock(&w->sync_lock);
+    if (finish)
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
 int
 sqlite_writer_wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
 {
+    struct sqlite_writer *w = ctx;
     (void)db;
     (void)name;
-    if (pages >= SQLITE_WRITER_CHECKPOINT_PAGES)
-        sqlite_writer_checkpoint_soon(ctx);
+    if (pages < SQLITE_WRITER_CHECKPOINT_PAGES)
+        return SQLITE_OK;
+    /* Once per filling of the WAL: the commits that follow the thread's checkpoint, until the
+     * lock's holder finishes it, would each ask for another. */
+    pthread_mutex_lock(&w->sync_lock);
+    bool asked = w->checkpoint_wanted || w->checkpoint_to_finish;
+    pthread_mutex_unlock(&w->sync_lock);
+    if (!asked)
+        sqlite_writer_checkpoint_soon(w);
     return SQLITE_OK;
 }

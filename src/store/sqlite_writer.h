@@ -67,16 +67,52 @@ void sqlite_wal_checkpoint(struct sqlite3 **checkpointer, const char *file, int 
 /* *t = now (CLOCK_REALTIME, as pthread's timed waits take) + ms milliseconds. */
 void sqlite_deadline_after_ms(struct timespec *t, long ms);
 
-/* fdatasync of a WAL file: 0 or an errno (0 when the file is gone: the last connection to close
- * checkpointed it into the database, which it synced first). */
-int sqlite_wal_sync(const char *wal_file);
+/* fdatasync of a file of the database (a WAL, or the database itself): 0 or an errno (0 when the
+ * file is gone: a WAL the last connection to close checkpointed into the database, which it
+ * synced first). */
+int sqlite_file_sync(const char *file);
 
 /* Takes the write lock, waiting up to timeout_ms: BR_EIO ("the database is busy") after that. */
 int sqlite_writer_lock(struct sqlite_writer *w, int timeout_ms, struct br_error *err);
 
-/* Called by the lock's holder right after a commit: the commit's number, for sqlite_writer_sync.
- * This function can't fail. */
-uint64_t sqlite_writer_committed(struct sqlite_writer *w);
+/* ---- changes committed together ----------------------------------------------------------
+ * Under a stream of changes, each commit would write the pages the changes share (the ends of
+ * the tables they append to, the indexes' upper levels) once more and make a sync of its own:
+ * commits come one after another, each finding no sync under way to share.  So the lock's holder,
+ * its change made, leaves the transaction open while other writers wait for the lock (and the
+ * batch has room): the next makes its change in the same transaction, in a savepoint of its own
+ * (its failure undoes only it), and the last of them commits them all — one commit and one sync.
+ * A change left in an open transaction returns only once that transaction is committed and
+ * synced, or fails with it.  (sqlite.c: commit_any, rollback_any.) */
+#define SQLITE_WRITER_BATCH_MAX 16  /* changes in one transaction */
+#define SQLITE_WRITER_BATCH_WAIT_MS 100 /* then a change waiting for its batch commits it */
+
+struct sqlite_batch;
+
+/* Whether a transaction was left open for the lock's next holder (the caller holds the lock). */
+bool sqlite_writer_batch_open(struct sqlite_writer *w);
+
+/* Whether the lock's holder, its change made, should leave the transaction open: a writer waits
+ * for the lock and the batch has room. */
+bool sqlite_writer_batch_goes_on(struct sqlite_writer *w);
+
+/* Counts the holder's change into the transaction left open (a batch begins with the first) and
+ * returns the batch, for sqlite_writer_batch_wait; the holder then gives the lock back. */
+struct sqlite_batch *sqlite_writer_batch_join(struct sqlite_writer *w);
+
+/* Called by the lock's holder once the transaction is over: committed (failure NULL), or undone
+ * (failure says why, for every change of the batch).  Returns the commit's number, for
+ * sqlite_writer_sync (0 for a failure).  This function can't fail. */
+uint64_t sqlite_writer_batch_end(struct sqlite_writer *w, const struct br_error *failure);
+
+/* Whether batch is still the transaction left open (the caller holds the lock). */
+bool sqlite_writer_batch_is_open(struct sqlite_writer *w, const struct sqlite_batch *batch);
+
+/* Waits up to timeout_ms for the end of batch (from sqlite_writer_batch_join): true once it has
+ * ended, with *rc 0 and *commit its commit's number, or *rc and err its failure; false while it
+ * is still open (then wait again, or commit it: sqlite_writer_batch_is_open). */
+bool sqlite_writer_batch_wait(struct sqlite_writer *w, struct sqlite_batch *batch, int timeout_ms,
+                              int *rc, uint64_t *commit, struct br_error *err);
 
 /* The number of the last commit, taken once no commit is under way (it waits for the write
  * lock): it covers every change a read that ended before the call could have seen. */
@@ -87,9 +123,18 @@ uint64_t sqlite_writer_last_commit(struct sqlite_writer *w);
  * writer hand their checkpoints to it (sqlite_writer_wal_hook).  This function can't fail. */
 void sqlite_writer_checkpoint_soon(struct sqlite_writer *w);
 
+/* Called by the lock's holder right after a commit, with no transaction open, on the connection
+ * it commits through (db): when the writer's thread has checkpointed the bulk of the WAL, copies
+ * the frames committed since, so that the next transaction, finding the WAL wholly copied,
+ * restarts it from its beginning.  A checkpoint running beside the commits never gets there
+ * (sqlite_wal_checkpoint), and one that does not restart the WAL leaves it past
+ * SQLITE_WRITER_CHECKPOINT_PAGES, each commit then asking for one more, with two syncs each.
+ * What is left to copy is a few commits' pages.  A failure is left for the next checkpoint. */
+void sqlite_writer_checkpoint_finish(struct sqlite_writer *w, struct sqlite3 *db);
+
 /* A sqlite3_wal_hook for the connections of writer w (the ctx): past SQLITE_WRITER_CHECKPOINT_PAGES
- * pages in the WAL it asks for a checkpoint.  Installing it turns SQLite's own automatic
- * checkpoints off for that connection. */
+ * pages in the WAL it asks for a checkpoint, once until it is finished.  Installing it turns
+ * SQLite's own automatic checkpoints off for that connection. */
 int sqlite_writer_wal_hook(void *w, struct sqlite3 *db, const char *name, int pages);
 
 /* Whether commit number commit is on disk. */

@@ -525,8 +525,8 @@ test_one_writer_per_file(void **state)
 
     br_error_clear(&err);
     assert_int_equal(sqlite_writer_lock(a, 100, &err), 0);
-    uint64_t first = sqlite_writer_committed(a);
-    uint64_t second = sqlite_writer_committed(a);
+    uint64_t first = sqlite_writer_batch_end(a, NULL);
+    uint64_t second = sqlite_writer_batch_end(a, NULL);
     sqlite_writer_unlock(a);
     assert_true(second == first + 1);
     /* Once the lock is free: the last commit counts every one made under it. */
@@ -537,10 +537,10 @@ test_one_writer_per_file(void **state)
     sqlite_writer_detach(b);
 
     /* A WAL that is gone has nothing to sync; one that cannot be opened is an errno. */
-    assert_int_equal(sqlite_wal_sync("/nonexistent/braid.db-wal"), 0);
-    assert_int_equal(sqlite_wal_sync(f->db), 0);
+    assert_int_equal(sqlite_file_sync("/nonexistent/braid.db-wal"), 0);
+    assert_int_equal(sqlite_file_sync(f->db), 0);
     snprintf(not_a_dir, sizeof(not_a_dir), "%s/wal", f->db);
-    assert_int_equal(sqlite_wal_sync(not_a_dir), ENOTDIR);
+    assert_int_equal(sqlite_file_sync(not_a_dir), ENOTDIR);
 }
 
 /* Waits until the clock is in a second after the present one: what is written after has a later

@@ -1,0 +1,222 @@
+/* test_write_batches.c — changes committed together (store/sqlite_writer.h): the holder of the
+ * write lock that finds another writer waiting leaves its transaction open for it, and returns
+ * only once the transaction that holds its change is committed; a change that fails in such a
+ * transaction undoes only itself. */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/sqlite.h"
+#include "store/store.h"
+
+#define STRESS_THREADS 4
+#define STRESS_CHANGES 25 /* each; every fifth is undone */
+
+struct fixture {
+    char dir[64];
+    char db[128];
+    struct store *st; /* the test's own connection */
+    struct br_error err;
+};
+
+static int
+setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    br_error_clear(&f->err);
+    snprintf(f->dir, sizeof(f->dir), "/tmp/braid-batch-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof(f->db), "%s/braid.db", f->dir);
+    assert_int_equal(store_open(f->db, &f->st, &f->err), 0);
+    assert_int_equal(f->st->ops->migrate(f->st, &f->err), 0);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[160];
+
+    f->st->ops->close(f->st);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static void
+sleep_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* A change's one row: an audit entry named action. */
+static int
+add_row(struct store *st, const char *action, struct br_error *err)
+{
+    struct audit_entry entry = {.action = action, .entity = "test"};
+    return st->ops->audit_append(st, &entry, err);
+}
+
+/* The committed rows of action, as another process would count them. */
+static long
+committed(const struct fixture *f, const char *action)
+{
+    char sql[128];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit_log WHERE action = '%s'", action);
+    return file_count(f->db, sql);
+}
+
+/* A writer on a connection of its own: begins (waiting for the lock), adds its row, holds the
+ * transaction hold_ms, then commits it or, when undo, rolls it back. */
+struct writer {
+    const char *db;
+    const char *action;
+    long hold_ms;
+    bool undo;
+    int rc;
+};
+
+static void *
+write_one(void *arg)
+{
+    struct writer *w = arg;
+    struct store *st = NULL;
+    struct br_error err;
+
+    br_error_clear(&err);
+    w->rc = store_open(w->db, &st, &err);
+    if (w->rc == 0)
+        w->rc = st->ops->begin(st, &err);
+    if (w->rc == 0)
+        w->rc = add_row(st, w->action, &err);
+    sleep_ms(w->hold_ms);
+    if (w->rc == 0 && !w->undo)
+        w->rc = st->ops->commit(st, &err);
+    else if (st != NULL)
+        st->ops->rollback(st);
+    if (st != NULL)
+        st->ops->close(st);
+    return NULL;
+}
+
+/* The test's change is made, and another writer waits for the lock when it commits. */
+static void
+begin_with_a_writer_waiting(struct fixture *f, pthread_t *thread, struct writer *w)
+{
+    assert_int_equal(f->st->ops->begin(f->st, &f->err), 0);
+    assert_int_equal(add_row(f->st, "test.first", &f->err), 0);
+    assert_int_equal(pthread_create(thread, NULL, write_one, w), 0);
+    sleep_ms(100); /* it has opened its store and waits for the lock */
+}
+
+static void
+test_a_change_left_open_is_committed_with_the_next(void **state)
+{
+    struct fixture *f = *state;
+    struct writer w = {.db = f->db, .action = "test.next", .hold_ms = 200, .rc = -1};
+    pthread_t thread;
+
+    begin_with_a_writer_waiting(f, &thread, &w);
+    assert_int_equal(f->st->ops->commit(f->st, &f->err), 0);
+    /* The commit returned once the transaction was committed — with the next change in it,
+     * made after this commit was called. */
+    assert_int_equal(committed(f, "test.first"), 1);
+    assert_int_equal(committed(f, "test.next"), 1);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(w.rc, 0);
+}
+
+static void
+test_a_failed_change_undoes_only_itself(void **state)
+{
+    struct fixture *f = *state;
+    struct writer w = {.db = f->db, .action = "test.undone", .hold_ms = 200, .undo = true,
+                       .rc = -1};
+    pthread_t thread;
+
+    begin_with_a_writer_waiting(f, &thread, &w);
+    assert_int_equal(f->st->ops->commit(f->st, &f->err), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(w.rc, 0);
+    assert_int_equal(committed(f, "test.first"), 1);
+    assert_int_equal(committed(f, "test.undone"), 0);
+
+    /* The file takes the next change as before. */
+    assert_int_equal(f->st->ops->begin(f->st, &f->err), 0);
+    assert_int_equal(add_row(f->st, "test.after", &f->err), 0);
+    assert_int_equal(f->st->ops->commit(f->st, &f->err), 0);
+    assert_int_equal(committed(f, "test.after"), 1);
+}
+
+/* Many writers at once, every fifth change undone: exactly the others are committed. */
+struct stress {
+    const char *db;
+    int rc;
+};
+
+static void *
+write_many(void *arg)
+{
+    struct stress *s = arg;
+    struct store *st = NULL;
+    struct br_error err;
+
+    br_error_clear(&err);
+    s->rc = store_open(s->db, &st, &err);
+    for (int i = 0; s->rc == 0 && i < STRESS_CHANGES; i++) {
+        bool undo = i % 5 == 4;
+        if ((s->rc = st->ops->begin(st, &err)) != 0 ||
+            (s->rc = add_row(st, undo ? "test.undone" : "test.kept", &err)) != 0)
+            break;
+        if (undo)
+            st->ops->rollback(st);
+        else
+            s->rc = st->ops->commit(st, &err);
+    }
+    if (st != NULL)
+        st->ops->close(st);
+    return NULL;
+}
+
+static void
+test_writers_at_once_keep_exactly_their_commits(void **state)
+{
+    struct fixture *f = *state;
+    pthread_t threads[STRESS_THREADS];
+    struct stress stress[STRESS_THREADS];
+
+    for (int t = 0; t < STRESS_THREADS; t++) {
+        stress[t] = (struct stress){.db = f->db, .rc = -1};
+        assert_int_equal(pthread_create(&threads[t], NULL, write_many, &stress[t]), 0);
+    }
+    for (int t = 0; t < STRESS_THREADS; t++) {
+        assert_int_equal(pthread_join(threads[t], NULL), 0);
+        assert_int_equal(stress[t].rc, 0);
+    }
+    assert_int_equal(committed(f, "test.kept"), STRESS_THREADS * (STRESS_CHANGES * 4 / 5));
+    assert_int_equal(committed(f, "test.undone"), 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_a_change_left_open_is_committed_with_the_next, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_failed_change_undoes_only_itself, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writers_at_once_keep_exactly_their_commits, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
