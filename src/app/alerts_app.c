@@ -85,7 +85,8 @@ inputs_load(struct app *app, int64_t person_id, const struct alert_reach *reach,
 {
     const struct store_ops *ops = app->store->ops;
     struct store *st = app->store;
-    int rc = app_person_load(app, person_id, &in->person, err);
+    /* app_person_alerts_in loaded the person first (no person, no access decision). */
+    int rc = in->person.id == person_id ? 0 : app_person_load(app, person_id, &in->person, err);
 
     if (rc != 0 || (!record_current && (rc = ops->record_load(st, &app->catalog, person_id,
                                                               &app->record, err)) != 0))
