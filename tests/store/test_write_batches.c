@@ -1,7 +1,8 @@
-/* test_write_batches.c — changes committed together (store/sqlite_writer.h): the holder of the
- * write lock that finds another writer waiting leaves its transaction open for it, and returns
- * only once the transaction that holds its change is committed; a change that fails in such a
- * transaction undoes only itself. */
+/* test_write_batches.c — the writer of a database file (store/sqlite_writer.h): changes
+ * committed together — the holder of the write lock that finds another writer waiting leaves its
+ * transaction open for it, and returns only once the transaction that holds its change is
+ * committed; a change that fails in such a transaction undoes only itself — and the WAL started
+ * over once checkpointed. */
 #include "testutil.h"
 
 #include <pthread.h>
@@ -9,12 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "store/sqlite.h"
+#include "store/sqlite_writer.h"
 #include "store/store.h"
 
+#define PAGE_BYTES 4096
+#define WAL_ROWS_A_COMMIT 20 /* of about a page each */
 #define STRESS_THREADS 4
 #define STRESS_CHANGES 25 /* each; every fifth is undone */
 
@@ -208,6 +213,36 @@ test_writers_at_once_keep_exactly_their_commits(void **state)
     assert_int_equal(committed(f, "test.undone"), 0);
 }
 
+/* The WAL is started over once checkpointed (sqlite_writer_checkpoint_finish), rather than grown
+ * to SQLITE_WRITER_WAL_MAX_PAGES: after three thresholds' worth of pages, its file is still about
+ * one threshold long. */
+static void
+test_the_wal_starts_over_after_a_checkpoint(void **state)
+{
+    struct fixture *f = *state;
+    char page_of_text[PAGE_BYTES - 200];
+    char wal[160];
+    struct stat st;
+    struct audit_entry entry = {.action = "test.page", .entity = "test", .after = page_of_text};
+
+    memset(page_of_text, 'x', sizeof(page_of_text) - 1);
+    page_of_text[sizeof(page_of_text) - 1] = '\0';
+    int commits = 3 * SQLITE_WRITER_CHECKPOINT_PAGES / WAL_ROWS_A_COMMIT;
+    for (int c = 0; c < commits; c++) {
+        assert_int_equal(f->st->ops->begin(f->st, &f->err), 0);
+        for (int r = 0; r < WAL_ROWS_A_COMMIT; r++)
+            assert_int_equal(f->st->ops->audit_append(f->st, &entry, &f->err), 0);
+        assert_int_equal(f->st->ops->commit(f->st, &f->err), 0);
+    }
+    assert_int_equal(committed(f, "test.page"), commits * WAL_ROWS_A_COMMIT);
+    snprintf(wal, sizeof(wal), "%s-wal", f->db);
+    assert_int_equal(stat(wal, &st), 0);
+    long pages = (long)st.st_size / PAGE_BYTES;
+    if (pages >= 2 * SQLITE_WRITER_CHECKPOINT_PAGES)
+        fail_msg("the WAL grew to %ld pages for %d written", pages,
+                 commits * WAL_ROWS_A_COMMIT);
+}
+
 int
 main(void)
 {
@@ -216,6 +251,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_change_undoes_only_itself, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writers_at_once_keep_exactly_their_commits, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_the_wal_starts_over_after_a_checkpoint, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
