@@ -433,9 +433,9 @@ answer_change(struct app *app, int rc, struct br_error *err)
         return rc;
     /* Every change leaves app->record as it stored it (app_refresh_clock keeps the clock from
      * it).  The alerts are computed from the exit determination as of the same day, read under
-     * the same decision on the case file: app->exits is then the answer's exit clock. */
-    /* The answer is a read of the case file: its access decisions are audited as a GET's
-     * would be, in the log of reads, not among the change's own entries (store.h). */
+     * the same decision on the case file: app->exits is then the answer's exit clock.  The
+     * answer is a read of the case file: its access decisions are audited as a GET's would be,
+     * in the log of reads, not among the change's own entries (store.h change_reads). */
     app->store->ops->change_reads(app->store, true);
     rc = app_person_alerts_in(app, a->actor, a->person_id, a->as_of, true, &a->alerts,
                               &a->withheld, err);
