@@ -798,7 +798,7 @@ app_person_exits(struct app *app, int64_t person_id, int32_t as_of, struct exit_
 {
     struct recorded_exit recorded[MAX_RECORDED_EXITS];
     size_t n = 0;
-    int rc = load_person(app, person_id, err);
+    int rc = app->store->ops->record_load(app->store, &app->catalog, person_id, &app->record, err);
     if (rc != 0 || (rc = app->store->ops->exits_get(app->store, person_id, recorded,
                                                      MAX_RECORDED_EXITS, &n, err)) != 0)
         return rc;

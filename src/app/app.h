@@ -141,7 +141,8 @@ int app_write_note(struct app *app, const struct actor *actor, struct case_note 
 int app_record_contact(struct app *app, const struct actor *actor, struct contact *contact,
                        struct br_error *err);
 
-/* Determines a person's periods and exit clock as of a date (reads only). */
+/* Determines the periods and exit clock as of a date of a person the caller has found
+ * (app_person_load), from their record, loaded into app->record (reads only). */
 int app_person_exits(struct app *app, int64_t person_id, int32_t as_of,
                      struct exit_result *result, struct br_error *err);
 
