@@ -164,6 +164,56 @@ test_a_failed_change_undoes_only_itself(void **state)
     assert_int_equal(committed(f, "test.after"), 1);
 }
 
+/* A waiter for the lock that makes no change (as a read taking the last commit's number, or one
+ * that gives up): it takes the lock, holds it hold_ms and gives it back. */
+struct bystander {
+    const char *db;
+    long hold_ms;
+    int rc;
+};
+
+static void *
+lock_and_leave(void *arg)
+{
+    struct bystander *b = arg;
+    struct sqlite_writer *w = NULL;
+    char wal[160];
+    struct br_error err;
+
+    br_error_clear(&err);
+    snprintf(wal, sizeof(wal), "%s-wal", b->db);
+    b->rc = sqlite_writer_attach(b->db, wal, &w, &err);
+    if (b->rc == 0)
+        b->rc = sqlite_writer_lock(w, 5000, &err);
+    if (b->rc == 0) {
+        sleep_ms(b->hold_ms);
+        sqlite_writer_unlock(w);
+    }
+    sqlite_writer_detach(w);
+    return NULL;
+}
+
+/* The transaction was left open for a waiter that then made no change: the change waiting in it
+ * commits it itself, SQLITE_WRITER_BATCH_WAIT_MS later, rather than wait for ever. */
+static void
+test_a_batch_nobody_ends_is_committed_by_its_change(void **state)
+{
+    struct fixture *f = *state;
+    struct bystander b = {.db = f->db, .hold_ms = 20, .rc = -1};
+    pthread_t thread;
+
+    assert_int_equal(f->st->ops->begin(f->st, &f->err), 0);
+    assert_int_equal(add_row(f->st, "test.first", &f->err), 0);
+    assert_int_equal(pthread_create(&thread, NULL, lock_and_leave, &b), 0);
+    sleep_ms(100); /* it waits for the lock */
+    alarm(10);     /* a commit waiting for ever ends the test, failed */
+    assert_int_equal(f->st->ops->commit(f->st, &f->err), 0);
+    alarm(0);
+    assert_int_equal(committed(f, "test.first"), 1);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(b.rc, 0);
+}
+
 /* Many writers at once, every fifth change undone: exactly the others are committed. */
 struct stress {
     const char *db;
@@ -250,6 +300,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_a_change_left_open_is_committed_with_the_next, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_change_undoes_only_itself, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_batch_nobody_ends_is_committed_by_its_change, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_writers_at_once_keep_exactly_their_commits, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_the_wal_starts_over_after_a_checkpoint, setup,
