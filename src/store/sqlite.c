@@ -1285,6 +1285,22 @@ queue_audit(struct sqlite_store *s, const struct audit_entry *entry)
     sqlite_audit_entry_copy(&s->queued[s->n_queued++], entry);
 }
 
+/* Hands the audit entries queued (by a read, or by a change's reads) to the log of reads: to its
+ * journal on a file; an in-memory database's log is attached to it, so there they are inserted
+ * in the transaction open on it. */
+static int
+queue_hand_over(struct sqlite_store *s, struct br_error *err)
+{
+    int rc = 0;
+
+    if (s->writer != NULL)
+        return sqlite_read_log_append(sqlite_writer_read_log(s->writer), s->queued, s->n_queued,
+                                      err);
+    for (size_t i = 0; rc == 0 && i < s->n_queued; i++)
+        rc = audit_insert(s, STMT_READ_LOG_APPEND, &s->queued[i], err);
+    return rc;
+}
+
 /* Ends a read transaction, then hands the audit entries it queued to the log of reads
  * (sqlite_read_log.h), a file of their own, so that the database's page caches survive reads: a
  * read is answered only after its audit entries are written to the log's journal (a crash of
@@ -1301,15 +1317,14 @@ read_commit(struct sqlite_store *s, struct br_error *err)
         rollback_any(s, "end a read");
     s->reading = false;
     if (rc == 0 && s->n_queued > 0 && s->writer != NULL) {
-        rc = sqlite_read_log_append(sqlite_writer_read_log(s->writer), s->queued, s->n_queued,
-                                    err);
+        rc = queue_hand_over(s, err);
         uint64_t seen = sqlite_writer_last_commit(s->writer);
         if (rc == 0 && !sqlite_writer_durable(s->writer, seen))
             rc = sqlite_writer_sync(s->writer, seen, err);
     } else if (rc == 0 && s->n_queued > 0) {
         rc = write_begin(s, what, err);
-        for (size_t i = 0; rc == 0 && i < s->n_queued; i++)
-            rc = audit_insert(s, STMT_READ_LOG_APPEND, &s->queued[i], err);
+        if (rc == 0)
+            rc = queue_hand_over(s, err);
         if (rc == 0)
             rc = commit_any(s, what, err);
         if (rc != 0)
@@ -1403,23 +1418,6 @@ sqlite_change_reads(struct store *st, bool on)
     sqlite_of(st)->change_reads = on;
 }
 
-/* Hands the audit entries of a change's reads (change_reads) to the log of reads, before the
- * change commits: a change whose answer could not be audited is not made.  (Should the commit
- * then fail, the log keeps the decisions on an answer that was not given.) */
-static int
-change_reads_append(struct sqlite_store *s, struct br_error *err)
-{
-    int rc = 0;
-
-    if (s->writer != NULL)
-        return sqlite_read_log_append(sqlite_writer_read_log(s->writer), s->queued, s->n_queued,
-                                      err);
-    /* An in-memory database's log of reads is attached to it: in the change's transaction. */
-    for (size_t i = 0; rc == 0 && i < s->n_queued; i++)
-        rc = audit_insert(s, STMT_READ_LOG_APPEND, &s->queued[i], err);
-    return rc;
-}
-
 static int
 sqlite_commit(struct store *st, struct br_error *err)
 {
@@ -1428,9 +1426,12 @@ sqlite_commit(struct store *st, struct br_error *err)
 
     if (s->reading)
         return read_commit(s, err);
+    /* A change's reads are handed over before it commits: a change whose answer could not be
+     * audited is not made.  (Should the commit then fail, the log keeps the decisions on an
+     * answer that was not given.) */
     s->change_reads = false;
     if (s->n_queued > 0)
-        rc = change_reads_append(s, err);
+        rc = queue_hand_over(s, err);
     queue_clear(s);
     if (rc != 0) {
         rollback_any(s, "roll back the transaction");
