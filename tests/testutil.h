@@ -5,7 +5,9 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -24,16 +26,20 @@ D(const char *text)
 }
 
 /* One number from sql, on a connection of its own to the SQLite file path (as another process
- * would see it). */
+ * would see it); with_reads attaches the file's log of reads (path-reads) as "reads". */
 static inline long
-file_count(const char *path, const char *sql)
+file_query_count(const char *path, bool with_reads, const char *sql)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *stmt = NULL;
+    char attach[512];
     long n = -1;
 
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_busy_timeout(db, 10000);
+    snprintf(attach, sizeof(attach), "ATTACH DATABASE '%s-reads' AS reads", path);
+    if (with_reads && sqlite3_exec(db, attach, NULL, NULL, NULL) != SQLITE_OK)
+        fail_msg("cannot attach the log of reads of %s: %s", path, sqlite3_errmsg(db));
     if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
         fail_msg("cannot run %s on %s: %s", sql, path, sqlite3_errmsg(db));
     if (sqlite3_step(stmt) == SQLITE_ROW)
@@ -41,6 +47,19 @@ file_count(const char *path, const char *sql)
     sqlite3_finalize(stmt);
     sqlite3_close(db);
     return n;
+}
+
+static inline long
+file_count(const char *path, const char *sql)
+{
+    return file_query_count(path, false, sql);
+}
+
+/* file_count with the log of reads attached as "reads". */
+static inline long
+file_count_with_reads(const char *path, const char *sql)
+{
+    return file_query_count(path, true, sql);
 }
 
 /* Returns once the audit entries of every read this process has answered are in the log of

@@ -37,27 +37,12 @@ static char auditor_bearer[256];
 static long long
 db_count(const char *sql)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *stmt = NULL;
-    char attach[256];
-    long long n = -1;
     struct reply audit;
 
     send_request(&audit, NULL, "GET", "/api/v1/audit?limit=1", NULL, auditor_bearer, NULL);
     expect_status(&audit, 200);
     reply_free(&audit);
-    assert_int_equal(sqlite3_open_v2(S.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 10000);
-    snprintf(attach, sizeof(attach), "ATTACH DATABASE '%s-reads' AS reads", S.db);
-    if (sqlite3_exec(db, attach, NULL, NULL, NULL) != SQLITE_OK)
-        fail_msg("cannot attach the log of reads: %s", sqlite3_errmsg(db));
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
-        fail_msg("cannot run %s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        n = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return n;
+    return file_count_with_reads(S.db, sql);
 }
 
 static long long
