@@ -26,7 +26,8 @@ struct sqlite_writer {
     char *wal_file;
     pthread_mutex_t write_lock;
     pthread_mutex_t sync_lock; /* guards the members below */
-    pthread_cond_t sync_done;
+    pthread_cond_t sync_done;    /* a sync ended (sqlite_writer_sync) */
+    pthread_cond_t batch_ended;  /* a batch ended (sqlite_writer_batch_wait) */
     uint64_t committed;   /* commits made under the write lock so far */
     int writers_waiting;  /* in sqlite_writer_lock */
     struct sqlite_batch *batch; /* the changes in the transaction left open, or NULL */
@@ -93,6 +94,7 @@ sqlite_writer_attach(const char *db_file, const char *wal_file, struct sqlite_wr
         pthread_mutex_init(&w->write_lock, NULL);
         pthread_mutex_init(&w->sync_lock, NULL);
         pthread_cond_init(&w->sync_done, NULL);
+        pthread_cond_init(&w->batch_ended, NULL);
         pthread_cond_init(&w->thread_wake, NULL);
         w->next = registry;
         registry = w;
@@ -154,6 +156,7 @@ sqlite_writer_detach(struct sqlite_writer *w)
     pthread_mutex_destroy(&w->write_lock);
     pthread_mutex_destroy(&w->sync_lock);
     pthread_cond_destroy(&w->sync_done);
+    pthread_cond_destroy(&w->batch_ended);
     free(w->db_file);
     free(w->wal_file);
     free(w);
@@ -247,7 +250,7 @@ sqlite_writer_batch_end(struct sqlite_writer *w, const struct br_error *failure)
             batch->failure = *failure;
         w->batch = NULL;
         batch_unref(batch);
-        pthread_cond_broadcast(&w->sync_done);
+        pthread_cond_broadcast(&w->batch_ended);
     }
     pthread_mutex_unlock(&w->sync_lock);
     return commit;
@@ -272,7 +275,7 @@ sqlite_writer_batch_wait(struct sqlite_writer *w, struct sqlite_batch *batch, in
     sqlite_deadline_after_ms(&deadline, timeout_ms);
     pthread_mutex_lock(&w->sync_lock);
     while (!batch->ended && waited != ETIMEDOUT)
-        waited = pthread_cond_timedwait(&w->sync_done, &w->sync_lock, &deadline);
+        waited = pthread_cond_timedwait(&w->batch_ended, &w->sync_lock, &deadline);
     bool ended = batch->ended;
     if (ended) {
         *commit = batch->commit;
