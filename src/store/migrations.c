@@ -393,12 +393,52 @@ static const char migration_5_sql[] =
     "CREATE INDEX audit_log_registered ON audit_log (person_id, user_id) "
     "WHERE action = 'person.register';\n";
 
+/* Version 6: the agencies serving each person (store.h person_served_by: one of their users
+ * registered the person, determined an enrollment or provided a service), one row per person and
+ * agency, kept by triggers on the three tables that say so.  Before, the access check of every
+ * read asked the three of them, joined to users, row by row: for a person the agency does not
+ * serve, every enrollment and service of theirs (a sixth of a person view's time).  A user's
+ * agency never changes, so a row, once there, stays true; services and enrollments are corrected,
+ * never deleted, and the audit log only grows. */
+static const char migration_6_sql[] =
+    "CREATE TABLE serving_agencies (\n"
+    "    person_id INTEGER NOT NULL REFERENCES people (id),\n"
+    "    agency_id INTEGER NOT NULL REFERENCES agencies (id),\n"
+    "    PRIMARY KEY (person_id, agency_id)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX serving_agencies_agency ON serving_agencies (agency_id, person_id);\n"
+    "INSERT OR IGNORE INTO serving_agencies (person_id, agency_id)\n"
+    "    SELECT a.person_id, u.agency_id FROM audit_log a JOIN users u ON u.id = a.user_id\n"
+    "    WHERE a.action = 'person.register' AND a.person_id IS NOT NULL\n"
+    "      AND u.agency_id IS NOT NULL\n"
+    "    UNION SELECT e.person_id, u.agency_id FROM enrollments e\n"
+    "    JOIN users u ON u.id = e.decided_by WHERE u.agency_id IS NOT NULL\n"
+    "    UNION SELECT s.person_id, u.agency_id FROM services s\n"
+    "    JOIN users u ON u.id = s.staff_id WHERE u.agency_id IS NOT NULL;\n"
+    "CREATE TRIGGER serving_agencies_register AFTER INSERT ON audit_log\n"
+    "WHEN NEW.action = 'person.register' AND NEW.person_id IS NOT NULL BEGIN\n"
+    "    INSERT OR IGNORE INTO serving_agencies (person_id, agency_id)\n"
+    "        SELECT NEW.person_id, agency_id FROM users\n"
+    "        WHERE id = NEW.user_id AND agency_id IS NOT NULL;\n"
+    "END;\n"
+    "CREATE TRIGGER serving_agencies_enrollment AFTER INSERT ON enrollments BEGIN\n"
+    "    INSERT OR IGNORE INTO serving_agencies (person_id, agency_id)\n"
+    "        SELECT NEW.person_id, agency_id FROM users\n"
+    "        WHERE id = NEW.decided_by AND agency_id IS NOT NULL;\n"
+    "END;\n"
+    "CREATE TRIGGER serving_agencies_service AFTER INSERT ON services BEGIN\n"
+    "    INSERT OR IGNORE INTO serving_agencies (person_id, agency_id)\n"
+    "        SELECT NEW.person_id, agency_id FROM users\n"
+    "        WHERE id = NEW.staff_id AND agency_id IS NOT NULL;\n"
+    "END;\n";
+
 static const struct migration migrations[] = {
     {1, "initial schema", migration_1_sql},
     {2, "HTTP API: idempotency keys, search indexes", migration_2_sql},
     {3, "HTTP API: idempotency keys keep Location and ETag", migration_3_sql},
     {4, "manual exit reasons, co-enrollment declines, staff indexes", migration_4_sql},
     {5, "who registered a person, indexed for the access check", migration_5_sql},
+    {6, "the agencies serving each person, for the access check", migration_6_sql},
 };
 
 #define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))

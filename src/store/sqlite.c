@@ -416,21 +416,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_IDEMPOTENCY_PRUNE] = "DELETE FROM idempotency_keys WHERE created_at < ?",
     /* Case work (records.h).  An agency serves a person when it registered them, or one of its
      * users determined an enrollment or provided a service (RULES.md §11, access.h). */
-    [STMT_PERSON_SERVED_BY] =
-        "SELECT EXISTS (SELECT 1 FROM audit_log a JOIN users u ON u.id = a.user_id "
-        "WHERE a.person_id = ?1 AND a.action = 'person.register' AND u.agency_id = ?2) "
-        "OR EXISTS (SELECT 1 FROM enrollments e JOIN users u ON u.id = e.decided_by "
-        "WHERE e.person_id = ?1 AND u.agency_id = ?2) "
-        "OR EXISTS (SELECT 1 FROM services s JOIN users u ON u.id = s.staff_id "
-        "WHERE s.person_id = ?1 AND u.agency_id = ?2)",
-    /* The same three ways of serving as STMT_PERSON_SERVED_BY, for every person at once. */
+    /* The rows of serving_agencies, kept by the triggers of schema migration 6. */
+    [STMT_PERSON_SERVED_BY] = "SELECT EXISTS (SELECT 1 FROM serving_agencies "
+                              "WHERE person_id = ?1 AND agency_id = ?2)",
     [STMT_AGENCY_PEOPLE] =
-        "SELECT a.person_id FROM audit_log a JOIN users u ON u.id = a.user_id "
-        "WHERE a.action = 'person.register' AND u.agency_id = ?1 AND a.person_id IS NOT NULL "
-        "UNION SELECT e.person_id FROM enrollments e JOIN users u ON u.id = e.decided_by "
-        "WHERE u.agency_id = ?1 "
-        "UNION SELECT s.person_id FROM services s JOIN users u ON u.id = s.staff_id "
-        "WHERE u.agency_id = ?1 ORDER BY 1",
+        "SELECT person_id FROM serving_agencies WHERE agency_id = ?1 ORDER BY person_id",
     /* One user's people (a caseload): each branch reads one staff index, (staff, person). */
     [STMT_STAFF_PEOPLE] = "SELECT person_id FROM services WHERE staff_id = ?1 "
                           "UNION SELECT person_id FROM enrollments WHERE decided_by = ?1 "

@@ -61,7 +61,7 @@ remove_dir(const char *dir)
 
 /* A database made by a braid of schema version 2, with an agency, a user, a person, a service by
  * that user and a recorded exit, is migrated: its rows are kept (the exit with no reason), and
- * the declines table and the staff indexes appear and work. */
+ * the declines table, the staff indexes and the agencies serving each person appear and work. */
 static void
 test_migrate_from_version_2(void **state)
 {
@@ -127,6 +127,15 @@ test_migrate_from_version_2(void **state)
     assert_int_equal(ids[0], 3);
     assert_int_equal(st->ops->staff_people(st, 6, &ids, &n_ids, &cap, &err), 0);
     assert_int_equal(n_ids, 0);
+    /* The old service's agency serves the person (serving_agencies, filled by migration 6). */
+    bool serves = false;
+    assert_int_equal(st->ops->person_served_by(st, 3, 7, &serves, &err), 0);
+    assert_true(serves);
+    assert_int_equal(st->ops->person_served_by(st, 3, 8, &serves, &err), 0);
+    assert_false(serves);
+    assert_int_equal(st->ops->agency_people(st, 7, &ids, &n_ids, &cap, &err), 0);
+    assert_int_equal(n_ids, 1);
+    assert_int_equal(ids[0], 3);
     free(ids);
     /* Declines: one per person and rule. */
     struct coenroll_decline d = {.person_id = 3, .declined_on = D("2026-02-01"), .recorded_by = 5};

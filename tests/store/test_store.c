@@ -882,6 +882,85 @@ test_audit_log_is_append_only(void **state)
     assert_int_equal(f->st->ops->audit_append(f->st, &entry, &f->err), BR_EINVAL);
 }
 
+/* Whether agency serves person, as the access check asks it (store.h person_served_by). */
+static bool
+served_by(struct fixture *f, int64_t person, int64_t agency)
+{
+    bool serves = true;
+    assert_int_equal(f->st->ops->person_served_by(f->st, person, agency, &serves, &f->err), 0);
+    return serves;
+}
+
+/* An agency serves a person once one of its users registered them, determined an enrollment or
+ * provided a service — nothing else of theirs counts — and every person it serves is on its
+ * list; a user of no agency serves for none (migration 6's triggers keep serving_agencies). */
+static void
+test_serving_agencies(void **state)
+{
+    struct fixture *f = *state;
+    int64_t a = 0, b = 0, c = 0;
+    assert_int_equal(f->st->ops->agency_insert(f->st, "AGENCY_A", "A", &a, &f->err), 0);
+    assert_int_equal(f->st->ops->agency_insert(f->st, "AGENCY_B", "B", &b, &f->err), 0);
+    assert_int_equal(f->st->ops->agency_insert(f->st, "AGENCY_C", "C", &c, &f->err), 0);
+    int64_t ana = add_user(f, "ana@a.example", "AGENCY_A");
+    int64_t ben = add_user(f, "ben@b.example", "AGENCY_B");
+    int64_t cy = add_user(f, "cy@c.example", "AGENCY_C");
+    int64_t root = add_user(f, "root@braid.example", "");
+    int64_t registered = add_person(f, "Reg", "Istered", NULL);
+    int64_t enrolled = add_person(f, "En", "Rolled", NULL);
+    int64_t served = add_person(f, "Ser", "Ved", NULL);
+
+    struct audit_entry entry = {ana, registered, "person.register", "person", registered,
+                                NULL, NULL, NULL};
+    assert_int_equal(f->st->ops->audit_append(f->st, &entry, &f->err), 0);
+    /* Another action of ana's on a person is no service by her agency. */
+    entry.person_id = served;
+    entry.action = "person.update";
+    assert_int_equal(f->st->ops->audit_append(f->st, &entry, &f->err), 0);
+    struct enrollment e = {0, program(f, "ADULT"), D("2026-03-01"), 0};
+    assert_int_equal(
+        f->st->ops->enrollment_insert(f->st, enrolled, &e, &f->catalog, "{}", ben, &f->err), 0);
+    struct service_detail detail;
+    memset(&detail, 0, sizeof(detail));
+    for (int64_t staff = cy, i = 0; i < 2; i++) {
+        struct service s = {0, program(f, "ADULT"), service_code(f, "CASE_MANAGEMENT"),
+                            D("2026-03-02"), DATE_NONE, DATE_NONE, 0};
+        detail.staff_id = staff;
+        assert_int_equal(
+            f->st->ops->service_insert(f->st, served, &s, &f->catalog, &detail, &f->err), 0);
+    }
+    struct service by_root = {0, program(f, "ADULT"), service_code(f, "CASE_MANAGEMENT"),
+                              D("2026-03-03"), DATE_NONE, DATE_NONE, 0};
+    detail.staff_id = root;
+    assert_int_equal(
+        f->st->ops->service_insert(f->st, registered, &by_root, &f->catalog, &detail, &f->err), 0);
+
+    assert_true(served_by(f, registered, a));
+    assert_false(served_by(f, registered, b));
+    assert_true(served_by(f, enrolled, b));
+    assert_false(served_by(f, enrolled, a));
+    assert_true(served_by(f, served, c));
+    assert_false(served_by(f, served, a));
+    assert_false(served_by(f, served, 0));
+    /* One row a person and agency, however many services; none for a user of no agency. */
+    assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM serving_agencies"), 3);
+
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    assert_int_equal(f->st->ops->agency_people(f->st, b, &ids, &n, &cap, &f->err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], enrolled);
+    /* A second person served by A comes in id order. */
+    entry.person_id = served;
+    entry.action = "person.register";
+    assert_int_equal(f->st->ops->audit_append(f->st, &entry, &f->err), 0);
+    assert_int_equal(f->st->ops->agency_people(f->st, a, &ids, &n, &cap, &f->err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[0], registered);
+    assert_int_equal(ids[1], served);
+    free(ids);
+}
+
 /* ---- transactions -------------------------------------------------------------------------- */
 
 static void
@@ -1803,6 +1882,7 @@ main(void)
         T(test_service_funding),
         T(test_notes_and_contacts),
         T(test_audit_log_is_append_only),
+        T(test_serving_agencies),
         T(test_rollback_leaves_nothing),
         T(test_failed_op_inside_transaction_leaves_the_rest),
         T(test_foreign_key_violation_is_an_error),
