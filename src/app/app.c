@@ -421,6 +421,24 @@ app_answer_next_change(struct app *app, struct change_answer *answer)
     app->answer = answer;
 }
 
+void
+app_durability_deferred(struct app *app, bool on)
+{
+    app->store->ops->durability_deferred(app->store, on);
+}
+
+uint64_t
+app_durable_pending(struct app *app)
+{
+    return app->store->ops->durable_pending(app->store);
+}
+
+int
+app_durable_wait(struct app *app, uint64_t commit, struct br_error *err)
+{
+    return app->store->ops->durable_wait(app->store, commit, err);
+}
+
 /* The answer the change asked for (app_answer_next_change), computed in its transaction when
  * rc is 0; the request ends either way.  Returns rc, or the answer's failure. */
 static int

@@ -61,6 +61,14 @@ struct change_answer {
  * answer NULL withdraws it. */
 void app_answer_next_change(struct app *app, struct change_answer *answer);
 
+/* Durability left to the caller, an HTTP server that holds its answers until the disk has what
+ * they show (store.h durability_deferred): while on, a use case returns once its change is
+ * committed; app_durable_pending then names the commit to wait for (0: none) and
+ * app_durable_wait waits for it — from any app of the same database. */
+void app_durability_deferred(struct app *app, bool on);
+uint64_t app_durable_pending(struct app *app);
+int app_durable_wait(struct app *app, uint64_t commit, struct br_error *err);
+
 /* The system actor, for batch work (imports, nightly runs) that no person performs. */
 extern const struct actor app_system_actor;
 

@@ -6,7 +6,12 @@
  * then is sent once the body is consumed — except a body declared over HTTP_BODY_MAX, which is
  * refused at once, unread.  A body that grows past HTTP_BODY_MAX (sent chunked, its size not
  * declared) is refused too, once it ends (body_take).  The last call parses the JSON and runs
- * the handler. */
+ * the handler.
+ *
+ * An answer is sent only once the changes it shows are on disk.  A worker does not wait for that
+ * sync, which would hold up every other connection it serves: it holds the answer, suspends the
+ * connection and goes on, and the server's syncer thread makes one sync for every answer held,
+ * then resumes their connections, and on_request sends each (hold_answer, syncer_main). */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -57,6 +62,13 @@ struct http_server {
     pthread_mutex_t apps_lock;
     struct app **apps; /* every worker's, closed when the server stops */
     size_t n_apps, cap_apps;
+    /* Answers held until their changes are durable (hold_answer), for the syncer thread. */
+    pthread_mutex_t held_lock;
+    pthread_cond_t held_wake;
+    struct request_state *held; /* a list through held_next */
+    bool held_stopping;         /* no answer is held any more: the workers wait themselves */
+    pthread_t syncer;
+    bool syncer_started;
 };
 
 /* What one request carries between the calls of on_request. */
@@ -73,6 +85,14 @@ struct request_state {
     bool decided; /* early holds the answer; the body is read and dropped */
     struct http_response early;
     struct br_error err;
+    /* The answer held, its connection suspended, until commit is durable (hold_answer); the
+     * syncer sets held_rc (and held_err) before it resumes the connection. */
+    bool answer_held;
+    struct http_response held;
+    uint64_t held_commit;
+    int held_rc;
+    struct br_error held_err;
+    struct request_state *held_next;
 };
 
 static atomic_ulong server_generations;
@@ -266,6 +286,7 @@ state_free(struct request_state *state)
         return;
     json_decref(state->req.json);
     response_cleanup(&state->early);
+    response_cleanup(&state->held);
     free(state->body);
     free(state->path);
     free(state);
@@ -543,6 +564,104 @@ body_take(struct request_state *state, const char *data, size_t n)
     state->body[state->body_len] = '\0';
 }
 
+/* ---- answers held until durable ----------------------------------------------------------- */
+
+/* Holds res (taken) until commit is on disk: suspends the connection and hands it to the syncer
+ * thread, which resumes it once the WAL is synced; on_request then sends it.  Once the server is
+ * stopping, the worker waits for the sync itself and res stays the caller's to send: returns
+ * whether res was held. */
+static bool
+hold_answer(struct http_server *server, struct request_state *state, struct http_response *res,
+            uint64_t commit)
+{
+    pthread_mutex_lock(&server->held_lock);
+    bool held = !server->held_stopping;
+    if (held) {
+        state->held = *res;
+        response_init(res);
+        state->held_commit = commit;
+        state->answer_held = true;
+        MHD_suspend_connection(state->req.connection);
+        state->held_next = server->held;
+        server->held = state;
+        pthread_cond_signal(&server->held_wake);
+    }
+    pthread_mutex_unlock(&server->held_lock);
+    if (held)
+        return true;
+    br_error_clear(&state->err);
+    if (app_durable_wait(state->req.app, commit, &state->err) != 0) {
+        response_cleanup(res);
+        http_error_reply(&state->req, res, &state->err);
+    }
+    return false;
+}
+
+/* Sends the answer held for state, once the syncer resumed its connection: as it was, or, when
+ * the sync failed, the failure (the change must not be reported made). */
+static enum MHD_Result
+held_send(struct MHD_Connection *connection, struct request_state *state)
+{
+    state->answer_held = false;
+    if (state->held_rc != 0) {
+        response_cleanup(&state->held);
+        http_error_reply(&state->req, &state->held, &state->held_err);
+    }
+    enum MHD_Result ok = response_send(connection, &state->held, state->is_api);
+    response_cleanup(&state->held);
+    return ok;
+}
+
+/* The syncer thread: makes one sync for every answer held, then resumes their connections, until
+ * the server stops with no answer held.  It waits through an app of its own, opened at its first
+ * answer (a failure to open it fails the answers held, and is tried again for the next ones). */
+static void *
+syncer_main(void *arg)
+{
+    struct http_server *server = arg;
+    struct app *app = NULL;
+
+    pthread_mutex_lock(&server->held_lock);
+    for (;;) {
+        while (server->held == NULL && !server->held_stopping)
+            pthread_cond_wait(&server->held_wake, &server->held_lock);
+        struct request_state *answers = server->held;
+        if (answers == NULL)
+            break;
+        server->held = NULL;
+        pthread_mutex_unlock(&server->held_lock);
+
+        struct br_error err;
+        br_error_clear(&err);
+        uint64_t commit = 0;
+        for (struct request_state *a = answers; a != NULL; a = a->held_next)
+            commit = a->held_commit > commit ? a->held_commit : commit;
+        int rc = 0;
+        if (app == NULL) {
+            app = xcalloc(1, sizeof(*app));
+            if ((rc = app_open(app, server->db_path, &err)) != 0) {
+                free(app);
+                app = NULL;
+            }
+        }
+        if (rc == 0)
+            rc = app_durable_wait(app, commit, &err);
+        for (struct request_state *a = answers, *next; a != NULL; a = next) {
+            next = a->held_next; /* a is the worker's again once resumed */
+            a->held_rc = rc;
+            a->held_err = err;
+            MHD_resume_connection(a->req.connection);
+        }
+        pthread_mutex_lock(&server->held_lock);
+    }
+    pthread_mutex_unlock(&server->held_lock);
+    if (app != NULL) {
+        app_close(app);
+        free(app);
+    }
+    return NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *connection, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -557,6 +676,7 @@ on_request(void *cls, struct MHD_Connection *connection, const char *url, const 
         state = xcalloc(1, sizeof(*state));
         *con_cls = state;
         response_init(&state->early);
+        response_init(&state->held);
         state->path = xstrdup(url);
         client_address(connection, state->client, sizeof(state->client));
         state->req.connection = connection;
@@ -580,6 +700,8 @@ on_request(void *cls, struct MHD_Connection *connection, const char *url, const 
         return MHD_YES;
     }
 
+    if (state->answer_held)
+        return held_send(connection, state);
     if (*upload_data_size > 0) {
         body_take(state, upload_data, *upload_data_size);
         *upload_data_size = 0;
@@ -594,7 +716,12 @@ on_request(void *cls, struct MHD_Connection *connection, const char *url, const 
     if (!state->is_api) {
         http_static_serve(&state->req, &res, server->web_root);
     } else {
+        app_durability_deferred(state->req.app, true);
         run_handler(state, &res);
+        app_durability_deferred(state->req.app, false);
+        uint64_t commit = app_durable_pending(state->req.app);
+        if (commit != 0 && hold_answer(server, state, &res, commit))
+            return MHD_YES;
     }
     ok = response_send(connection, &res, state->is_api);
     response_cleanup(&res);
@@ -699,13 +826,21 @@ http_server_start(const struct http_server_options *options, struct http_server 
     server->db_path = xstrdup(options->db_path);
     server->web_root = xstrdup(options->web_root);
     pthread_mutex_init(&server->apps_lock, NULL);
+    pthread_mutex_init(&server->held_lock, NULL);
+    pthread_cond_init(&server->held_wake, NULL);
+    if (pthread_create(&server->syncer, NULL, syncer_main, server) != 0) {
+        rc = br_error_set(err, BR_EIO, "cannot start the thread that syncs the changes");
+        goto out;
+    }
+    server->syncer_started = true;
     if (login_limits_init(&server->limits) != 0) {
         rc = br_error_set(err, BR_EIO, "cannot set up the sign-in limits");
         goto out;
     }
     server->limits_ready = true;
 
-    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned int flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     server->daemon = MHD_start_daemon(
@@ -732,6 +867,15 @@ http_server_stop(struct http_server *server)
 {
     if (server == NULL)
         return;
+    /* No connection may be suspended when the daemon stops: the syncer resumes every answer
+     * held before it ends, and from then on the workers wait for their syncs themselves. */
+    if (server->syncer_started) {
+        pthread_mutex_lock(&server->held_lock);
+        server->held_stopping = true;
+        pthread_cond_signal(&server->held_wake);
+        pthread_mutex_unlock(&server->held_lock);
+        pthread_join(server->syncer, NULL);
+    }
     /* Joins the workers: after this no thread uses an app. */
     if (server->daemon != NULL)
         MHD_stop_daemon(server->daemon);
@@ -743,6 +887,8 @@ http_server_stop(struct http_server *server)
     if (server->limits_ready)
         login_limits_cleanup(&server->limits);
     pthread_mutex_destroy(&server->apps_lock);
+    pthread_mutex_destroy(&server->held_lock);
+    pthread_cond_destroy(&server->held_wake);
     free(server->db_path);
     free(server->web_root);
     free(server);

@@ -517,6 +517,8 @@ struct sqlite_store {
     struct sqlite_writer *writer;
     bool holds_write_lock;
     bool joined; /* its change is in a transaction left open by another (sqlite_writer.h) */
+    bool durability_deferred; /* store.h durability_deferred */
+    uint64_t durable_pending;
     /* In a read transaction (begin_read), or in a change's reads (change_reads), whose audit
      * entries wait here until it commits. */
     bool reading;
@@ -1093,6 +1095,18 @@ transaction_commit(struct sqlite_store *s, const char *what, uint64_t *commit,
     return rc;
 }
 
+/* Returns once commit is on disk — or at once, leaving the wait to the caller, when durability
+ * is deferred (store.h durability_deferred). */
+static int
+durable(struct sqlite_store *s, uint64_t commit, struct br_error *err)
+{
+    if (!s->durability_deferred)
+        return sqlite_writer_sync(s->writer, commit, err);
+    if (commit > s->durable_pending)
+        s->durable_pending = commit;
+    return 0;
+}
+
 /* Waits for the end of the batch the caller's change was left in, then for its sync.  Should
  * the batch stay open past SQLITE_WRITER_BATCH_WAIT_MS (the writer it was left for gave up
  * waiting for the lock), the caller commits it. */
@@ -1119,7 +1133,7 @@ batch_wait(struct sqlite_store *s, struct sqlite_batch *batch, struct br_error *
     }
     if (rc != 0)
         return rc;
-    return sqlite_writer_sync(s->writer, commit, err);
+    return durable(s, commit, err);
 }
 
 static int connection_setup(sqlite3 *db, const char *path, struct sqlite_writer *writer,
@@ -1220,7 +1234,7 @@ commit_any(struct sqlite_store *s, const char *what, struct br_error *err)
     }
     if ((rc = transaction_commit(s, what, &commit, err)) != 0)
         return rc;
-    return sqlite_writer_sync(s->writer, commit, err);
+    return durable(s, commit, err);
 }
 
 /* Undoes the open transaction's change, if any, and gives back the write lock; this function
@@ -1310,7 +1324,7 @@ read_commit(struct sqlite_store *s, struct br_error *err)
         rc = queue_hand_over(s, err);
         uint64_t seen = sqlite_writer_last_commit(s->writer);
         if (rc == 0 && !sqlite_writer_durable(s->writer, seen))
-            rc = sqlite_writer_sync(s->writer, seen, err);
+            rc = durable(s, seen, err);
     } else if (rc == 0 && s->n_queued > 0) {
         rc = write_begin(s, what, err);
         if (rc == 0)
@@ -1406,6 +1420,28 @@ static void
 sqlite_change_reads(struct store *st, bool on)
 {
     sqlite_of(st)->change_reads = on;
+}
+
+static void
+sqlite_durability_deferred(struct store *st, bool on)
+{
+    sqlite_of(st)->durability_deferred = on;
+}
+
+static uint64_t
+sqlite_durable_pending(struct store *st)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    uint64_t commit = s->durable_pending;
+    s->durable_pending = 0;
+    return commit;
+}
+
+static int
+sqlite_durable_wait(struct store *st, uint64_t commit, struct br_error *err)
+{
+    struct sqlite_store *s = sqlite_of(st);
+    return s->writer != NULL ? sqlite_writer_sync(s->writer, commit, err) : 0;
 }
 
 static int
@@ -4921,6 +4957,9 @@ static const struct store_ops sqlite_ops = {
     .begin = sqlite_begin,
     .begin_read = sqlite_begin_read,
     .change_reads = sqlite_change_reads,
+    .durability_deferred = sqlite_durability_deferred,
+    .durable_pending = sqlite_durable_pending,
+    .durable_wait = sqlite_durable_wait,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
     .savepoint = sqlite_savepoint,

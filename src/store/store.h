@@ -222,6 +222,16 @@ struct store_ops {
      * answer may show).  They go where a read's go: commit hands them to the log of reads just
      * before the change commits (as durable as a read's); rollback drops them. */
     void (*change_reads)(struct store *st, bool on);
+    /* Durability left to the caller — an HTTP server that holds its answer until the disk has
+     * what it shows, its worker serving other connections meanwhile: from
+     * durability_deferred(st, true), commit returns once the change is committed (or the read
+     * ended) without waiting for the sync that makes it durable, and durable_pending names the
+     * last commit to wait for since its previous call (0: none); durable_wait waits for one (of
+     * any store of the same file): 0, or BR_EIO when the sync failed, and the change must not be
+     * reported made.  Off by default: commit returns once durable. */
+    void (*durability_deferred)(struct store *st, bool on);
+    uint64_t (*durable_pending)(struct store *st);
+    int (*durable_wait)(struct store *st, uint64_t commit, struct br_error *err);
     int (*commit)(struct store *st, struct br_error *err);
     void (*rollback)(struct store *st);
     int (*savepoint)(struct store *st, struct br_error *err);

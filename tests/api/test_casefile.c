@@ -1145,6 +1145,7 @@ struct service_worker {
     int index;
     int64_t person;
     long status[SERVICES_EACH];
+    int misdelivered; /* answers about another request's service */
 };
 
 static void *
@@ -1166,6 +1167,10 @@ record_many(void *arg)
                  day, day);
         send_request(&r, h, "POST", path, body, S.bearer, NULL);
         w->status[i] = r.status;
+        /* Each answer, held until its change is on disk, goes back on the connection that asked. */
+        const char *answered = member_text(json_object_get(r.json, "service"), "start_date");
+        if (r.status == 201 && strcmp(answered, day) != 0)
+            w->misdelivered++;
         reply_free(&r);
     }
     curl_easy_cleanup(h);
@@ -1195,6 +1200,8 @@ test_concurrent_services(void **state)
         for (int i = 0; i < SERVICES_EACH; i++)
             if (workers[t].status[i] != 201)
                 fail_msg("thread %d service %d: HTTP %ld", t, i, workers[t].status[i]);
+    for (int t = 0; t < SERVICE_THREADS; t++)
+        assert_int_equal(workers[t].misdelivered, 0);
 
     assert_int_equal(list_total(person, "services"), SERVICE_THREADS * SERVICES_EACH);
     snprintf(path, sizeof(path), "/api/v1/people/%lld/services?limit=100&offset=99",

@@ -1,8 +1,8 @@
 /* test_write_batches.c — the writer of a database file (store/sqlite_writer.h): changes
  * committed together — the holder of the write lock that finds another writer waiting leaves its
  * transaction open for it, and returns only once the transaction that holds its change is
- * committed; a change that fails in such a transaction undoes only itself — and the WAL started
- * over once checkpointed. */
+ * committed; a change that fails in such a transaction undoes only itself — the WAL started
+ * over once checkpointed, and the wait for durability left to the caller. */
 #include "testutil.h"
 
 #include <pthread.h>
@@ -293,10 +293,52 @@ test_the_wal_starts_over_after_a_checkpoint(void **state)
                  commits * WAL_ROWS_A_COMMIT);
 }
 
+/* With durability left to the caller (store.h durability_deferred), a change returns once
+ * committed — others see it — but before the WAL is synced, and names its commit; so does a
+ * read that saw it; durable_wait makes it durable.  Off again, a change returns durable. */
+static void
+test_durability_can_be_left_to_the_caller(void **state)
+{
+    struct fixture *f = *state;
+    struct sqlite_writer *w = NULL;
+    char wal[160];
+
+    snprintf(wal, sizeof(wal), "%s-wal", f->db);
+    assert_int_equal(sqlite_writer_attach(f->db, wal, &w, &f->err), 0);
+    f->st->ops->durability_deferred(f->st, true);
+    assert_int_equal(f->st->ops->durable_pending(f->st), 0);
+    assert_int_equal(f->st->ops->begin(f->st, &f->err), 0);
+    assert_int_equal(add_row(f->st, "test.deferred", &f->err), 0);
+    assert_int_equal(f->st->ops->commit(f->st, &f->err), 0);
+    uint64_t commit = f->st->ops->durable_pending(f->st);
+    assert_true(commit > 0);
+    assert_false(sqlite_writer_durable(w, commit));
+    assert_int_equal(committed(f, "test.deferred"), 1);
+    assert_int_equal(f->st->ops->durable_pending(f->st), 0); /* taken once */
+
+    assert_int_equal(f->st->ops->begin_read(f->st, &f->err), 0);
+    assert_int_equal(add_row(f->st, "test.read", &f->err), 0); /* the read's audit entry */
+    assert_int_equal(f->st->ops->commit(f->st, &f->err), 0);
+    assert_int_equal(f->st->ops->durable_pending(f->st), commit);
+    assert_false(sqlite_writer_durable(w, commit));
+    assert_int_equal(f->st->ops->durable_wait(f->st, commit, &f->err), 0);
+    assert_true(sqlite_writer_durable(w, commit));
+
+    f->st->ops->durability_deferred(f->st, false);
+    assert_int_equal(f->st->ops->begin(f->st, &f->err), 0);
+    assert_int_equal(add_row(f->st, "test.durable", &f->err), 0);
+    assert_int_equal(f->st->ops->commit(f->st, &f->err), 0);
+    assert_int_equal(f->st->ops->durable_pending(f->st), 0);
+    assert_true(sqlite_writer_durable(w, sqlite_writer_last_commit(w)));
+    assert_true(sqlite_writer_last_commit(w) > commit);
+    sqlite_writer_detach(w);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_durability_can_be_left_to_the_caller, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_change_left_open_is_committed_with_the_next, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_change_undoes_only_itself, setup, teardown),
