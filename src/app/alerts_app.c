@@ -186,7 +186,7 @@ reach_decide(struct app *app, const struct actor *actor, int64_t person_id,
 int
 app_person_alerts_in(struct app *app, const struct actor *actor, int64_t person_id,
                      int32_t as_of, bool record_current, struct alert_list *out,
-                     unsigned *withheld, struct br_error *err)
+                     unsigned *withheld, struct stored_person *person, struct br_error *err)
 {
     struct alert_inputs in;
     struct alert_reach reach;
@@ -205,6 +205,8 @@ app_person_alerts_in(struct app *app, const struct actor *actor, int64_t person_
         goto out;
     inputs_evaluate(app, &in, &reach, as_of, out);
     *withheld = reach.withheld;
+    if (person != NULL)
+        *person = in.person;
 out:
     if (rc != 0)
         out->n = 0;
@@ -222,7 +224,7 @@ app_person_alerts(struct app *app, const struct actor *actor, int64_t person_id,
     *withheld = 0;
     if ((rc = begin(app, err)) != 0)
         return rc;
-    rc = app_person_alerts_in(app, actor, person_id, as_of, false, out, withheld, err);
+    rc = app_person_alerts_in(app, actor, person_id, as_of, false, out, withheld, NULL, err);
     return end(app, rc, err);
 }
 

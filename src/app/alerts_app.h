@@ -33,10 +33,10 @@ int app_person_alerts(struct app *app, const struct actor *actor, int64_t person
 /* The same inside the caller's transaction (a change's answer, app.h app_answer_next_change);
  * record_current: app->record already holds the person's record as stored (it is not loaded
  * again).  Either way app->exits then holds the person's exit determination as of as_of, with
- * their manual exits applied. */
+ * their manual exits applied, and *person (unless NULL) the stored person read for them. */
 int app_person_alerts_in(struct app *app, const struct actor *actor, int64_t person_id,
                          int32_t as_of, bool record_current, struct alert_list *out,
-                         unsigned *withheld, struct br_error *err);
+                         unsigned *withheld, struct stored_person *person, struct br_error *err);
 
 struct caseload_person {
     int64_t person_id;

@@ -456,10 +456,8 @@ answer_change(struct app *app, int rc, struct br_error *err)
      * in the log of reads, not among the change's own entries (store.h change_reads). */
     app->store->ops->change_reads(app->store, true);
     rc = app_person_alerts_in(app, a->actor, a->person_id, a->as_of, true, &a->alerts,
-                              &a->withheld, err);
+                              &a->withheld, &a->person, err);
     app->store->ops->change_reads(app->store, false);
-    if (rc == 0)
-        rc = app_person_load(app, a->person_id, &a->person, err);
     return rc;
 }
 
