@@ -922,10 +922,10 @@ test_serving_agencies(void **state)
         f->st->ops->enrollment_insert(f->st, enrolled, &e, &f->catalog, "{}", ben, &f->err), 0);
     struct service_detail detail;
     memset(&detail, 0, sizeof(detail));
-    for (int64_t staff = cy, i = 0; i < 2; i++) {
+    detail.staff_id = cy;
+    for (int i = 0; i < 2; i++) {
         struct service s = {0, program(f, "ADULT"), service_code(f, "CASE_MANAGEMENT"),
                             D("2026-03-02"), DATE_NONE, DATE_NONE, 0};
-        detail.staff_id = staff;
         assert_int_equal(
             f->st->ops->service_insert(f->st, served, &s, &f->catalog, &detail, &f->err), 0);
     }
