@@ -350,17 +350,6 @@ app_person_load(struct app *app, int64_t person_id, struct stored_person *person
     return rc;
 }
 
-/* Loads the person's record into app->record; BR_ENOTFOUND names the person. */
-static int
-load_person(struct app *app, int64_t person_id, struct br_error *err)
-{
-    struct stored_person person;
-    int rc = app_person_load(app, person_id, &person, err);
-    if (rc != 0)
-        return rc;
-    return app->store->ops->record_load(app->store, &app->catalog, person_id, &app->record, err);
-}
-
 /* Keeps only the field errors about one item (whose path starts with prefix) and names them
  * without the prefix, so the caller sees "end_date", not "services[41].end_date". */
 static void
@@ -494,7 +483,9 @@ app_change_begin(struct app *app, const struct actor *actor, int64_t person_id,
     int rc = app->store->ops->begin(app->store, err);
     if (rc != 0)
         return rc;
-    if ((rc = load_person(app, person_id, err)) != 0)
+    /* BR_ENOTFOUND names the person. */
+    if ((rc = app->store->ops->record_load(app->store, &app->catalog, person_id, &app->record,
+                                           err)) != 0)
         return app_change_end(app, rc, err);
     if ((rc = access_require(app, actor, person_id, area, ACCESS_WRITE, NULL, err)) != 0)
         return refused(app, rc, err);

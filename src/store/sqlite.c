@@ -3448,6 +3448,7 @@ static int
 open_plain(const char *path, int flags, sqlite3 **out, const char *what, struct br_error *err)
 {
     sqlite3 *db = NULL;
+    sqlite_library_setup();
     int rc = sqlite3_open_v2(path, &db, flags, NULL);
 
     if (rc != SQLITE_OK) {

@@ -742,6 +742,7 @@ sqlite_read_log_open(const char *file, struct sqlite_read_log **out, struct br_e
     pthread_cond_init(&log->wake, NULL);
     pthread_cond_init(&log->loaded, NULL);
     log->file = xstrdup(file);
+    sqlite_library_setup();
     rc = sqlite3_open_v2(file, &log->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc == SQLITE_OK) {

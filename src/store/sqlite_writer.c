@@ -162,6 +162,21 @@ sqlite_writer_detach(struct sqlite_writer *w)
     free(w);
 }
 
+static void
+library_setup_once(void)
+{
+    /* SQLITE_MISUSE once SQLite is initialized (by a caller that did not come here first): it
+     * then keeps its statistics, which costs time, not correctness. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+void
+sqlite_library_setup(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, library_setup_once);
+}
+
 void
 sqlite_deadline_after_ms(struct timespec *t, long ms)
 {
@@ -362,6 +377,7 @@ sqlite_wal_checkpoint(sqlite3 **checkpointer, const char *file, int max_pages,
                       void (*hold)(void *ctx), void (*release)(void *ctx), void *ctx)
 {
     if (*checkpointer == NULL) {
+        sqlite_library_setup();
         if (sqlite3_open_v2(file, checkpointer, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                             NULL) != SQLITE_OK) {
             sqlite3_close(*checkpointer);

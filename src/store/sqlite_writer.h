@@ -64,6 +64,12 @@ void sqlite_writer_share(struct sqlite_writer *w, void *shared, void (*free_shar
 void sqlite_wal_checkpoint(struct sqlite3 **checkpointer, const char *file, int max_pages,
                            void (*hold)(void *ctx), void (*release)(void *ctx), void *ctx);
 
+/* Sets SQLite up for this process, once, before its first connection: without the statistics
+ * of its memory use, whose one mutex every allocation of every connection takes (the write
+ * lock's holder waited there for the other threads' connections).  Called before each
+ * sqlite3_open_v2. */
+void sqlite_library_setup(void);
+
 /* *t = now (CLOCK_REALTIME, as pthread's timed waits take) + ms milliseconds. */
 void sqlite_deadline_after_ms(struct timespec *t, long ms);
 

@@ -318,6 +318,9 @@ test_enrollments(void **state)
     POST(&r, "/api/v1/people/99999999/enrollments",
          "{\"program\":\"ADULT\",\"eligibility_date\":\"2026-09-01\",\"facts\":{}}");
     expect_error(&r, 404, "not_found");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "message")),
+        "no person with id 99999999");
     reply_free(&r);
     assert_int_equal(rows_written(), before);
 
