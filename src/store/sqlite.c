@@ -1081,9 +1081,14 @@ transaction_commit(struct sqlite_store *s, const char *what, uint64_t *commit,
                    struct br_error *err)
 {
     struct br_error ignored;
-    int rc = sqlite3_get_autocommit(s->conn->db)
-                 ? br_error_set(err, BR_EIO, "cannot %s: the transaction was undone", what)
-                 : exec_stmt(s, STMT_COMMIT, what, err);
+    int rc;
+
+    if (sqlite3_get_autocommit(s->conn->db)) {
+        rc = br_error_set(err, BR_EIO, "cannot %s: the transaction was undone", what);
+    } else {
+        sqlite_writer_commit_begins(s->writer);
+        rc = exec_stmt(s, STMT_COMMIT, what, err);
+    }
 
     br_error_clear(&ignored);
     if (rc != 0 && !sqlite3_get_autocommit(s->conn->db))

@@ -28,7 +28,9 @@ struct sqlite_writer {
     pthread_mutex_t sync_lock; /* guards the members below */
     pthread_cond_t sync_done;    /* a sync ended (sqlite_writer_sync) */
     pthread_cond_t batch_ended;  /* a batch ended (sqlite_writer_batch_wait) */
+    pthread_cond_t commit_ended; /* the commit under way ended (sqlite_writer_sync) */
     uint64_t committed;   /* commits made under the write lock so far */
+    bool committing;      /* the lock's holder is committing number committed + 1 */
     int writers_waiting;  /* in sqlite_writer_lock */
     struct sqlite_batch *batch; /* the changes in the transaction left open, or NULL */
     uint64_t synced;      /* the commits known to be on disk: 1 .. synced */
@@ -95,6 +97,7 @@ sqlite_writer_attach(const char *db_file, const char *wal_file, struct sqlite_wr
         pthread_mutex_init(&w->sync_lock, NULL);
         pthread_cond_init(&w->sync_done, NULL);
         pthread_cond_init(&w->batch_ended, NULL);
+        pthread_cond_init(&w->commit_ended, NULL);
         pthread_cond_init(&w->thread_wake, NULL);
         w->next = registry;
         registry = w;
@@ -157,6 +160,7 @@ sqlite_writer_detach(struct sqlite_writer *w)
     pthread_mutex_destroy(&w->sync_lock);
     pthread_cond_destroy(&w->sync_done);
     pthread_cond_destroy(&w->batch_ended);
+    pthread_cond_destroy(&w->commit_ended);
     free(w->db_file);
     free(w->wal_file);
     free(w);
@@ -252,11 +256,23 @@ sqlite_writer_batch_join(struct sqlite_writer *w)
     return batch;
 }
 
+void
+sqlite_writer_commit_begins(struct sqlite_writer *w)
+{
+    pthread_mutex_lock(&w->sync_lock);
+    w->committing = true;
+    pthread_mutex_unlock(&w->sync_lock);
+}
+
 uint64_t
 sqlite_writer_batch_end(struct sqlite_writer *w, const struct br_error *failure)
 {
     pthread_mutex_lock(&w->sync_lock);
     uint64_t commit = failure == NULL ? ++w->committed : 0;
+    if (w->committing) {
+        w->committing = false;
+        pthread_cond_broadcast(&w->commit_ended);
+    }
     struct sqlite_batch *batch = w->batch;
     if (batch != NULL) {
         batch->ended = true;
@@ -306,11 +322,9 @@ sqlite_writer_batch_wait(struct sqlite_writer *w, struct sqlite_batch *batch, in
 uint64_t
 sqlite_writer_last_commit(struct sqlite_writer *w)
 {
-    pthread_mutex_lock(&w->write_lock);
     pthread_mutex_lock(&w->sync_lock);
-    uint64_t commit = w->committed;
+    uint64_t commit = w->committed + (w->committing ? 1 : 0);
     pthread_mutex_unlock(&w->sync_lock);
-    pthread_mutex_unlock(&w->write_lock);
     return commit;
 }
 
@@ -346,6 +360,14 @@ sqlite_writer_sync(struct sqlite_writer *w, uint64_t commit, struct br_error *er
 {
     pthread_mutex_lock(&w->sync_lock);
     while (w->synced < commit && w->sync_errno == 0) {
+        if (commit > w->committed && w->committing) {
+            pthread_cond_wait(&w->commit_ended, &w->sync_lock);
+            continue;
+        }
+        if (commit > w->committed) { /* it failed: nothing was committed after those before it */
+            commit = w->committed;
+            continue;
+        }
         if (w->syncing) {
             pthread_cond_wait(&w->sync_done, &w->sync_lock);
             continue;

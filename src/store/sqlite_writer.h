@@ -106,6 +106,10 @@ bool sqlite_writer_batch_goes_on(struct sqlite_writer *w);
  * returns the batch, for sqlite_writer_batch_wait; the holder then gives the lock back. */
 struct sqlite_batch *sqlite_writer_batch_join(struct sqlite_writer *w);
 
+/* Called by the lock's holder just before it commits: from then on a read may see the commit,
+ * which sqlite_writer_last_commit counts until sqlite_writer_batch_end says how it went. */
+void sqlite_writer_commit_begins(struct sqlite_writer *w);
+
 /* Called by the lock's holder once the transaction is over: committed (failure NULL), or undone
  * (failure says why, for every change of the batch).  Returns the commit's number, for
  * sqlite_writer_sync (0 for a failure).  This function can't fail. */
@@ -120,8 +124,9 @@ bool sqlite_writer_batch_is_open(struct sqlite_writer *w, const struct sqlite_ba
 bool sqlite_writer_batch_wait(struct sqlite_writer *w, struct sqlite_batch *batch, int timeout_ms,
                               int *rc, uint64_t *commit, struct br_error *err);
 
-/* The number of the last commit, taken once no commit is under way (it waits for the write
- * lock): it covers every change a read that ended before the call could have seen. */
+/* The number of the last commit a read that ended before the call could have seen: the commit
+ * under way counts (sqlite_writer_commit_begins), and sqlite_writer_sync waits for it to end.
+ * It takes no write lock, so a read does not queue behind the writers. */
 uint64_t sqlite_writer_last_commit(struct sqlite_writer *w);
 
 /* Asks the writer's thread to checkpoint the WAL into the database file (PASSIVE: it waits for
@@ -150,7 +155,8 @@ void sqlite_writer_unlock(struct sqlite_writer *w);
 
 /* Returns once the WAL has been synced after commit number commit (made by this writer's lock
  * holder): 0, or BR_EIO when a sync failed — after which no commit of the file is counted durable
- * any more, since the kernel may have dropped the pages it could not write. */
+ * any more, since the kernel may have dropped the pages it could not write.  A commit still under
+ * way is waited for; one that failed leaves only the commits before it to wait for. */
 int sqlite_writer_sync(struct sqlite_writer *w, uint64_t commit, struct br_error *err);
 
 #endif

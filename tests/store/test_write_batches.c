@@ -2,7 +2,8 @@
  * committed together — the holder of the write lock that finds another writer waiting leaves its
  * transaction open for it, and returns only once the transaction that holds its change is
  * committed; a change that fails in such a transaction undoes only itself — the WAL started
- * over once checkpointed, and the wait for durability left to the caller. */
+ * over once checkpointed, the wait for durability left to the caller, and a commit under way
+ * counted for the reads that could have seen it. */
 #include "testutil.h"
 
 #include <pthread.h>
@@ -334,11 +335,75 @@ test_durability_can_be_left_to_the_caller(void **state)
     sqlite_writer_detach(w);
 }
 
+/* A sync of a commit, from a thread of its own: done once sqlite_writer_sync returned. */
+struct sync_call {
+    struct sqlite_writer *w;
+    uint64_t commit;
+    int rc;
+    bool done; /* read and written with __atomic */
+};
+
+static void *
+sync_one(void *arg)
+{
+    struct sync_call *c = arg;
+    struct br_error err;
+
+    br_error_clear(&err);
+    c->rc = sqlite_writer_sync(c->w, c->commit, &err);
+    __atomic_store_n(&c->done, true, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* A read does not wait for the write lock to learn what it could have seen: a commit under way
+ * counts, and a sync of it waits for it to end — or, when it failed, for nothing more. */
+static void
+test_a_commit_under_way_counts_for_reads(void **state)
+{
+    struct fixture *f = *state;
+    struct sqlite_writer *w = NULL;
+    struct br_error failure;
+    pthread_t thread;
+    char wal[160];
+
+    snprintf(wal, sizeof(wal), "%s-wal", f->db);
+    assert_int_equal(sqlite_writer_attach(f->db, wal, &w, &f->err), 0);
+    uint64_t before = sqlite_writer_last_commit(w);
+    assert_int_equal(sqlite_writer_lock(w, 1000, &f->err), 0);
+    assert_int_equal(sqlite_writer_last_commit(w), before); /* the holder has not committed */
+
+    sqlite_writer_commit_begins(w);
+    assert_int_equal(sqlite_writer_last_commit(w), before + 1);
+    struct sync_call call = {.w = w, .commit = before + 1};
+    assert_int_equal(pthread_create(&thread, NULL, sync_one, &call), 0);
+    sleep_ms(100);
+    assert_false(__atomic_load_n(&call.done, __ATOMIC_SEQ_CST)); /* the commit is under way */
+    assert_int_equal(sqlite_writer_batch_end(w, NULL), before + 1);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(call.rc, 0);
+    assert_true(sqlite_writer_durable(w, before + 1));
+
+    sqlite_writer_commit_begins(w);
+    assert_int_equal(sqlite_writer_last_commit(w), before + 2);
+    call = (struct sync_call){.w = w, .commit = before + 2};
+    assert_int_equal(pthread_create(&thread, NULL, sync_one, &call), 0);
+    sleep_ms(100);
+    assert_false(__atomic_load_n(&call.done, __ATOMIC_SEQ_CST));
+    br_error_set(&failure, BR_EIO, "the commit failed");
+    assert_int_equal(sqlite_writer_batch_end(w, &failure), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(call.rc, 0); /* nothing it could have seen is left to sync */
+    assert_int_equal(sqlite_writer_last_commit(w), before + 1);
+    sqlite_writer_unlock(w);
+    sqlite_writer_detach(w);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_durability_can_be_left_to_the_caller, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_commit_under_way_counts_for_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_change_left_open_is_committed_with_the_next, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_change_undoes_only_itself, setup, teardown),
