@@ -3,9 +3,10 @@
  * libmicrohttpd calls on_request several times per request: once when the headers are in, once
  * per piece of the body, and once more when the body is complete.  The first call decides
  * everything the headers can decide (route, size, who is asking, Content-Type); an answer decided
- * then is sent once the body is consumed — except a body declared over HTTP_BODY_MAX, which is
- * refused at once, unread.  A body that grows past HTTP_BODY_MAX (sent chunked, its size not
- * declared) is refused too, once it ends (body_take).  The last call parses the JSON and runs
+ * then is sent once the body is consumed — except a body declared over HTTP_BODY_MAX that the
+ * client has not sent yet (Expect: 100-continue) or that is too big to read through
+ * (HTTP_BODY_DRAIN_MAX), which is refused at once, unread.  Any other body over HTTP_BODY_MAX is
+ * refused once it ends, read and dropped (body_take).  The last call parses the JSON and runs
  * the handler.
  *
  * An answer is sent only once the changes it shows are on disk.  A worker does not wait for that
@@ -347,8 +348,9 @@ content_type_is_json(const char *value)
 }
 
 /* The declared body size is over the cap. */
+/* Whether the request declares a body (Content-Length) over limit bytes. */
 static bool
-declared_too_big(struct MHD_Connection *connection)
+declared_over(struct MHD_Connection *connection, size_t limit)
 {
     const char *length =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -357,7 +359,16 @@ declared_too_big(struct MHD_Connection *connection)
     errno = 0;
     char *end = NULL;
     unsigned long long n = strtoull(length, &end, 10);
-    return errno == ERANGE || (end != length && n > HTTP_BODY_MAX);
+    return errno == ERANGE || (end != length && n > limit);
+}
+
+/* Whether the client sends its body only once told to go on (Expect: 100-continue). */
+static bool
+waits_to_send(struct MHD_Connection *connection)
+{
+    const char *expect =
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+    return expect != NULL && strcasecmp(expect, "100-continue") == 0;
 }
 
 static void
@@ -688,13 +699,20 @@ on_request(void *cls, struct MHD_Connection *connection, const char *url, const 
         state->req.now = (int64_t)time(NULL);
         state->is_api =
             strncmp(url, API_PREFIX, strlen(API_PREFIX)) == 0 || strcmp(url, "/api") == 0;
-        /* A body declared too big is refused before a byte of it is read. */
-        if (declared_too_big(connection)) {
-            response_init(&res);
-            reply_too_big(&res);
-            ok = response_send(connection, &res, state->is_api);
-            response_cleanup(&res);
-            return ok;
+        if (declared_over(connection, HTTP_BODY_MAX)) {
+            /* Not sent yet, or too big to read through: refused before a byte of it is read. */
+            if (waits_to_send(connection) || declared_over(connection, HTTP_BODY_DRAIN_MAX)) {
+                response_init(&res);
+                reply_too_big(&res);
+                ok = response_send(connection, &res, state->is_api);
+                response_cleanup(&res);
+                return ok;
+            }
+            /* On its way: read and dropped, and refused once it ends (body_take). */
+            state->too_big = true;
+            reply_too_big(&state->early);
+            state->decided = true;
+            return MHD_YES;
         }
         state->decided = decide_early(server, state);
         return MHD_YES;

@@ -3,7 +3,7 @@
  * connection, opened on its first request).
  *
  * Every request goes through one path (server.c): route (router.h), refuse a body over
- * HTTP_BODY_MAX before reading it, authenticate (auth.h), check the Content-Type and parse the
+ * HTTP_BODY_MAX (http.h), authenticate (auth.h), check the Content-Type and parse the
  * JSON, honour Idempotency-Key on creates, call the handler, and send its answer with the
  * security headers every response carries. */
 #ifndef BRAID_HTTP_SERVER_H

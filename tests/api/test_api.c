@@ -438,10 +438,14 @@ test_body_too_large(void **state)
     send_bytes(&r, "PATCH", "/api/v1/people/1", big, len, S.bearer, "If-Match: \"1\"", NULL);
     expect_error(&r, 413, "too_large");
     reply_free(&r);
-    /* Without Expect: 100-continue the body is already on its way: still refused. */
-    send_bytes(&r, "POST", "/api/v1/people", big, len, S.bearer, "Expect:", NULL);
-    expect_error(&r, 413, "too_large");
-    reply_free(&r);
+    /* Without Expect: 100-continue the body is already on its way: still refused, once read
+     * through — a connection closed on it would be reset, and the answer lost (a few times in a
+     * hundred, before the body was read). */
+    for (int i = 0; i < 20; i++) {
+        send_bytes(&r, "POST", "/api/v1/people", big, len, S.bearer, "Expect:", NULL);
+        expect_error(&r, 413, "too_large");
+        reply_free(&r);
+    }
     free(big);
 }
 
