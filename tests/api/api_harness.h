@@ -10,6 +10,8 @@
  *     ... send_request(), GET(), POST(), expect_status(), expect_error(), expect_field() ...
  *     harness_stop()                     SIGTERM; fails unless braid exits 0 with no sanitizer
  *     harness_close()                    kills a server still running, removes the directory
+ * (harness_group_start and harness_group_teardown do the first three and the last for a group
+ * that needs nothing more.)
  *
  * The functions are static inline so that a test that does not use one is not warned about it;
  * the state is one static struct server S per test binary. */
@@ -606,6 +608,29 @@ harness_close(void)
     }
     remove_tree(S.dir);
     curl_global_cleanup();
+}
+
+/* A group's whole set-up when it needs nothing more than one agency and its case manager
+ * (harness_open, harness_fresh_db, server_start); 0, or -1 with the log printed. */
+static inline int
+harness_group_start(const char *agency, const char *email)
+{
+    if (harness_open() != 0)
+        return -1;
+    if (harness_fresh_db(agency, email) != 0)
+        return harness_failed("setting the database up failed");
+    if (server_start() != 0)
+        return harness_failed("braid serve did not start");
+    return 0;
+}
+
+/* A group's teardown (harness_close), for cmocka_run_group_tests. */
+static inline int
+harness_group_teardown(void **state)
+{
+    (void)state;
+    harness_close();
+    return 0;
 }
 
 #endif
