@@ -347,7 +347,6 @@ content_type_is_json(const char *value)
     return *p == '\0';
 }
 
-/* The declared body size is over the cap. */
 /* Whether the request declares a body (Content-Length) over limit bytes. */
 static bool
 declared_over(struct MHD_Connection *connection, size_t limit)
