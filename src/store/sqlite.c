@@ -36,6 +36,9 @@
 #define STORE_SQLITE_WRITE_CACHE_KB "16384"
 #define STORE_SQLITE_BACKUP_PAUSE_MS 20
 #define STORE_SQLITE_BACKUP_RETRIES (STORE_SQLITE_BUSY_TIMEOUT_MS / STORE_SQLITE_BACKUP_PAUSE_MS)
+/* The people a change names that are told to the writer one by one; a change naming more
+ * touches everyone (sqlite_writer_touch). */
+#define STORE_SQLITE_TOUCHED_MAX 16
 /* exit_clocks.group_key of the common exit group (RULES.md §4); other groups use the program. */
 #define STORE_SQLITE_GROUP_COMMON "COMMON"
 #define STORE_SQLITE_NUMBER_SIZE 24
@@ -525,6 +528,11 @@ struct sqlite_store {
     bool change_reads;
     struct audit_entry *queued;
     size_t n_queued, cap_queued;
+    /* The people the change under way names in its audit entries (sqlite_writer_touch), at most
+     * STORE_SQLITE_TOUCHED_MAX of them; past that, or with an entry that names no one, all. */
+    int64_t touched[STORE_SQLITE_TOUCHED_MAX];
+    size_t n_touched;
+    bool touched_all;
 };
 
 /* Policy settings by their struct policy field name, as catalog_file.c reads them. */
@@ -1201,6 +1209,8 @@ write_begin(struct sqlite_store *s, const char *what, struct br_error *err)
 
     if (!sqlite3_get_autocommit(s->conn->db))
         return br_error_set(err, BR_EINVAL, "cannot %s: a transaction is already open", what);
+    s->n_touched = 0;
+    s->touched_all = false;
     if (s->writer != NULL) {
         if ((rc = sqlite_writer_lock(s->writer, STORE_SQLITE_BUSY_TIMEOUT_MS, err)) != 0)
             return rc;
@@ -1232,6 +1242,7 @@ commit_any(struct sqlite_store *s, const char *what, struct br_error *err)
         rollback_any(s, what);
         return rc;
     }
+    sqlite_writer_touch(s->writer, s->touched, s->touched_all ? 0 : s->n_touched);
     if (sqlite_writer_batch_goes_on(s->writer)) {
         struct sqlite_batch *batch = sqlite_writer_batch_join(s->writer);
         lock_give_back(s);
@@ -1310,12 +1321,27 @@ queue_hand_over(struct sqlite_store *s, struct br_error *err)
     return rc;
 }
 
+/* The last commit the read's answer could show a change of: when its audit entries name one
+ * person, the last change to them or to no one in particular (every change is audited, naming
+ * the people it touched: sqlite_writer_last_commit_of); otherwise the last commit of all. */
+static uint64_t
+read_seen(const struct sqlite_store *s)
+{
+    int64_t person_id = s->queued[0].person_id;
+    for (size_t i = 1; i < s->n_queued && person_id > 0; i++)
+        if (s->queued[i].person_id != person_id)
+            person_id = 0;
+    if (person_id <= 0)
+        return sqlite_writer_last_commit(s->writer);
+    return sqlite_writer_last_commit_of(s->writer, person_id);
+}
+
 /* Ends a read transaction, then hands the audit entries it queued to the log of reads
  * (sqlite_read_log.h), a file of their own, so that the database's page caches survive reads: a
  * read is answered only after its audit entries are written to the log's journal (a crash of
  * braid cannot lose them), and they are on disk within SQLITE_WRITER_SYNC_DELAY_MS.  Every
- * change the read could have seen is on disk before it returns, so no answer shows a change that
- * could still be lost.  (An in-memory database keeps its log of reads attached in memory.) */
+ * change the read's answer could show is on disk before it returns (read_seen), so no answer
+ * shows a change that could still be lost.  (An in-memory database keeps its log of reads attached in memory.) */
 static int
 read_commit(struct sqlite_store *s, struct br_error *err)
 {
@@ -1326,8 +1352,8 @@ read_commit(struct sqlite_store *s, struct br_error *err)
         rollback_any(s, "end a read");
     s->reading = false;
     if (rc == 0 && s->n_queued > 0 && s->writer != NULL) {
+        uint64_t seen = read_seen(s);
         rc = queue_hand_over(s, err);
-        uint64_t seen = sqlite_writer_last_commit(s->writer);
         if (rc == 0 && !sqlite_writer_durable(s->writer, seen))
             rc = durable(s, seen, err);
     } else if (rc == 0 && s->n_queued > 0) {
@@ -2582,6 +2608,18 @@ sqlite_contact_insert(struct store *st, struct contact *contact, struct br_error
     return 0;
 }
 
+/* Notes that the change under way names person_id (0: no one) in an audit entry. */
+static void
+note_touched(struct sqlite_store *s, int64_t person_id)
+{
+    if (s->touched_all || (s->n_touched > 0 && s->touched[s->n_touched - 1] == person_id))
+        return;
+    if (person_id <= 0 || s->n_touched == STORE_SQLITE_TOUCHED_MAX)
+        s->touched_all = true;
+    else
+        s->touched[s->n_touched++] = person_id;
+}
+
 static int
 sqlite_audit_append(struct store *st, const struct audit_entry *entry, struct br_error *err)
 {
@@ -2594,6 +2632,7 @@ sqlite_audit_append(struct store *st, const struct audit_entry *entry, struct br
         queue_audit(s, entry);
         return 0;
     }
+    note_touched(s, entry->person_id);
     return audit_insert(s, STMT_AUDIT_APPEND, entry, err);
 }
 

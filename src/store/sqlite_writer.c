@@ -31,6 +31,11 @@ struct sqlite_writer {
     pthread_cond_t commit_ended; /* the commit under way ended (sqlite_writer_sync) */
     uint64_t committed;   /* commits made under the write lock so far */
     bool committing;      /* the lock's holder is committing number committed + 1 */
+    /* The people the changes of commits not yet known durable touched (sqlite_writer_touch),
+     * each with the last such commit, and the last commit of a change that named no one. */
+    struct person_mark *marks;
+    size_t n_marks, cap_marks;
+    uint64_t global_mark;
     int writers_waiting;  /* in sqlite_writer_lock */
     struct sqlite_batch *batch; /* the changes in the transaction left open, or NULL */
     uint64_t synced;      /* the commits known to be on disk: 1 .. synced */
@@ -47,7 +52,21 @@ struct sqlite_writer {
     struct sqlite_read_log *read_log;
     void *shared; /* sqlite_writer_share */
     void (*free_shared)(void *);
+    /* Under the write lock: the people the changes of the open transaction touched. */
+    int64_t *touched;
+    size_t n_touched, cap_touched;
+    bool touched_all;
 };
+
+/* A person touched by a commit not yet known durable (sqlite_writer_last_commit_of). */
+struct person_mark {
+    int64_t person_id;
+    uint64_t commit;
+};
+
+/* Past this many people marked, a commit marks everyone (global_mark) instead: the marks are
+ * searched one by one. */
+#define SQLITE_WRITER_MARKS_MAX 1024
 
 /* The changes a transaction left open holds (sqlite_writer.h), until it is committed. */
 struct sqlite_batch {
@@ -161,6 +180,8 @@ sqlite_writer_detach(struct sqlite_writer *w)
     pthread_cond_destroy(&w->sync_done);
     pthread_cond_destroy(&w->batch_ended);
     pthread_cond_destroy(&w->commit_ended);
+    free(w->marks);
+    free(w->touched);
     free(w->db_file);
     free(w->wal_file);
     free(w);
@@ -257,10 +278,61 @@ sqlite_writer_batch_join(struct sqlite_writer *w)
 }
 
 void
+sqlite_writer_touch(struct sqlite_writer *w, const int64_t *persons, size_t n)
+{
+    if (n == 0)
+        w->touched_all = true;
+    for (size_t i = 0; i < n && !w->touched_all; i++) {
+        if (persons[i] <= 0) {
+            w->touched_all = true;
+            break;
+        }
+        xgrow(&w->touched, &w->cap_touched, w->n_touched + 1, sizeof(*w->touched));
+        w->touched[w->n_touched++] = persons[i];
+    }
+}
+
+/* Marks person_id as touched by commit (under sync_lock). */
+static void
+mark_person(struct sqlite_writer *w, int64_t person_id, uint64_t commit)
+{
+    for (size_t i = 0; i < w->n_marks; i++)
+        if (w->marks[i].person_id == person_id) {
+            w->marks[i].commit = commit;
+            return;
+        }
+    if (w->n_marks == SQLITE_WRITER_MARKS_MAX) {
+        w->global_mark = commit;
+        return;
+    }
+    xgrow(&w->marks, &w->cap_marks, w->n_marks + 1, sizeof(*w->marks));
+    w->marks[w->n_marks++] = (struct person_mark){person_id, commit};
+}
+
+/* Forgets the marks of commits now durable (under sync_lock). */
+static void
+marks_prune(struct sqlite_writer *w)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < w->n_marks; i++)
+        if (w->marks[i].commit > w->synced)
+            w->marks[kept++] = w->marks[i];
+    w->n_marks = kept;
+}
+
+void
 sqlite_writer_commit_begins(struct sqlite_writer *w)
 {
     pthread_mutex_lock(&w->sync_lock);
     w->committing = true;
+    uint64_t commit = w->committed + 1;
+    if (w->touched_all)
+        w->global_mark = commit;
+    else
+        for (size_t i = 0; i < w->n_touched; i++)
+            mark_person(w, w->touched[i], commit);
+    w->n_touched = 0;
+    w->touched_all = false;
     pthread_mutex_unlock(&w->sync_lock);
 }
 
@@ -269,6 +341,8 @@ sqlite_writer_batch_end(struct sqlite_writer *w, const struct br_error *failure)
 {
     pthread_mutex_lock(&w->sync_lock);
     uint64_t commit = failure == NULL ? ++w->committed : 0;
+    w->n_touched = 0; /* a transaction undone before its commit began touched no one */
+    w->touched_all = false;
     if (w->committing) {
         w->committing = false;
         pthread_cond_broadcast(&w->commit_ended);
@@ -328,6 +402,18 @@ sqlite_writer_last_commit(struct sqlite_writer *w)
     return commit;
 }
 
+uint64_t
+sqlite_writer_last_commit_of(struct sqlite_writer *w, int64_t person_id)
+{
+    pthread_mutex_lock(&w->sync_lock);
+    uint64_t commit = w->global_mark;
+    for (size_t i = 0; i < w->n_marks; i++)
+        if (w->marks[i].person_id == person_id && w->marks[i].commit > commit)
+            commit = w->marks[i].commit;
+    pthread_mutex_unlock(&w->sync_lock);
+    return commit;
+}
+
 bool
 sqlite_writer_durable(struct sqlite_writer *w, uint64_t commit)
 {
@@ -381,8 +467,10 @@ sqlite_writer_sync(struct sqlite_writer *w, uint64_t commit, struct br_error *er
         w->syncing = false;
         if (failed != 0)
             w->sync_errno = failed;
-        else if (covers > w->synced)
+        else if (covers > w->synced) {
             w->synced = covers;
+            marks_prune(w);
+        }
         pthread_cond_broadcast(&w->sync_done);
     }
     bool durable = w->synced >= commit;

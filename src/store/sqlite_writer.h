@@ -15,8 +15,8 @@
  *
  * The audit entries of reads are not committed here but to the file's log of reads
  * (sqlite_read_log.h), so that reads leave the page caches of the file's connections alone; a
- * read still waits for every change it could have seen (sqlite_writer_last_commit): no answer
- * shows a change that could be lost. */
+ * read still waits for every change its answer could show (sqlite_writer_last_commit; for a read
+ * of one person, sqlite_writer_last_commit_of): no answer shows a change that could be lost. */
 #ifndef BRAID_STORE_SQLITE_WRITER_H
 #define BRAID_STORE_SQLITE_WRITER_H
 
@@ -106,8 +106,14 @@ bool sqlite_writer_batch_goes_on(struct sqlite_writer *w);
  * returns the batch, for sqlite_writer_batch_wait; the holder then gives the lock back. */
 struct sqlite_batch *sqlite_writer_batch_join(struct sqlite_writer *w);
 
+/* Called by the lock's holder once its change is made (before it joins the batch or commits):
+ * the people the change touched, persons[0..n) — the people its audit entries name.  A change
+ * that names no one (n 0, or a person 0) touched what every read may show. */
+void sqlite_writer_touch(struct sqlite_writer *w, const int64_t *persons, size_t n);
+
 /* Called by the lock's holder just before it commits: from then on a read may see the commit,
- * which sqlite_writer_last_commit counts until sqlite_writer_batch_end says how it went. */
+ * which sqlite_writer_last_commit counts until sqlite_writer_batch_end says how it went, and
+ * sqlite_writer_last_commit_of for the people its changes touched. */
 void sqlite_writer_commit_begins(struct sqlite_writer *w);
 
 /* Called by the lock's holder once the transaction is over: committed (failure NULL), or undone
@@ -128,6 +134,11 @@ bool sqlite_writer_batch_wait(struct sqlite_writer *w, struct sqlite_batch *batc
  * under way counts (sqlite_writer_commit_begins), and sqlite_writer_sync waits for it to end.
  * It takes no write lock, so a read does not queue behind the writers. */
 uint64_t sqlite_writer_last_commit(struct sqlite_writer *w);
+
+/* The same for a read that shows one person only: the last commit, not yet known durable, of a
+ * change that touched them or named no one (sqlite_writer_touch) — 0 when there is none.  So a
+ * read of one person waits for no other person's changes. */
+uint64_t sqlite_writer_last_commit_of(struct sqlite_writer *w, int64_t person_id);
 
 /* Asks the writer's thread to checkpoint the WAL into the database file (PASSIVE: it waits for
  * no reader or writer), so that no commit does it on a request's time: the connections of a

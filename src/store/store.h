@@ -213,9 +213,11 @@ struct store_ops {
     /* A read: a snapshot in which nothing may be written but audit entries.  They wait in memory
      * and commit hands them to the log of reads (SQLite: a file of its own beside the database,
      * sqlite_read_log.h), returning once they are committed there (on disk within moments; every
-     * change the read could see is on disk on return) — so reads run side by side, never hold the
-     * write lock, and leave the database itself unchanged.  rollback drops them.  Audit entries
-     * written in a change's transaction stay with the change, in the database's audit_log. */
+     * change the read could show is on disk on return: of the people its entries name, when they
+     * name one, for every change is audited naming the people it touched) — so reads run side by
+     * side, never hold the write lock, and leave the database itself unchanged.  rollback drops
+     * them.  Audit entries written in a change's transaction stay with the change, in the
+     * database's audit_log. */
     int (*begin_read)(struct store *st, struct br_error *err);
     /* Inside a change, from change_reads(st, true) to change_reads(st, false): the audit entries
      * written are those of a read the change makes for its answer (the decisions on what the

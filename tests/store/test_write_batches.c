@@ -2,8 +2,9 @@
  * committed together — the holder of the write lock that finds another writer waiting leaves its
  * transaction open for it, and returns only once the transaction that holds its change is
  * committed; a change that fails in such a transaction undoes only itself — the WAL started
- * over once checkpointed, the wait for durability left to the caller, and a commit under way
- * counted for the reads that could have seen it. */
+ * over once checkpointed, the wait for durability left to the caller, a commit under way
+ * counted for the reads that could have seen it, and a read of one person waiting for their
+ * changes only. */
 #include "testutil.h"
 
 #include <pthread.h>
@@ -335,6 +336,53 @@ test_durability_can_be_left_to_the_caller(void **state)
     sqlite_writer_detach(w);
 }
 
+/* A change (or, with read, a read) whose one audit entry names person_id; returns the commit a
+ * deferred change or read leaves to wait for (store.h durable_pending), 0 for none. */
+static uint64_t
+touch(struct fixture *f, bool read, int64_t person_id)
+{
+    struct audit_entry entry = {.action = "test.touch", .entity = "test", .person_id = person_id};
+
+    if (read)
+        assert_int_equal(f->st->ops->begin_read(f->st, &f->err), 0);
+    else
+        assert_int_equal(f->st->ops->begin(f->st, &f->err), 0);
+    assert_int_equal(f->st->ops->audit_append(f->st, &entry, &f->err), 0);
+    assert_int_equal(f->st->ops->commit(f->st, &f->err), 0);
+    return f->st->ops->durable_pending(f->st);
+}
+
+/* A read that shows one person waits only for the changes that named them, or no one: another
+ * person's change, not yet on disk, does not hold it back.  A read of several people waits for
+ * every change. */
+static void
+test_a_read_of_one_person_waits_for_their_changes(void **state)
+{
+    struct fixture *f = *state;
+    struct audit_entry two[2] = {{.action = "test.read", .entity = "test", .person_id = 7},
+                                 {.action = "test.read", .entity = "test", .person_id = 8}};
+
+    f->st->ops->durability_deferred(f->st, true);
+    uint64_t of_7 = touch(f, false, 7);
+    assert_true(of_7 > 0);
+    assert_int_equal(touch(f, true, 8), 0); /* person 8: nothing to wait for */
+    assert_int_equal(touch(f, true, 7), of_7);
+
+    assert_int_equal(f->st->ops->begin_read(f->st, &f->err), 0);
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(f->st->ops->audit_append(f->st, &two[i], &f->err), 0);
+    assert_int_equal(f->st->ops->commit(f->st, &f->err), 0);
+    assert_int_equal(f->st->ops->durable_pending(f->st), of_7);
+
+    uint64_t of_no_one = touch(f, false, 0);
+    assert_true(of_no_one > of_7);
+    assert_int_equal(touch(f, true, 8), of_no_one);
+
+    assert_int_equal(f->st->ops->durable_wait(f->st, of_no_one, &f->err), 0);
+    assert_int_equal(touch(f, true, 7), 0); /* on disk: nothing left to wait for */
+    f->st->ops->durability_deferred(f->st, false);
+}
+
 /* A sync of a commit, from a thread of its own: done once sqlite_writer_sync returned. */
 struct sync_call {
     struct sqlite_writer *w;
@@ -404,6 +452,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_durability_can_be_left_to_the_caller, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_commit_under_way_counts_for_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_read_of_one_person_waits_for_their_changes, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_a_change_left_open_is_committed_with_the_next, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_change_undoes_only_itself, setup, teardown),
