@@ -546,6 +546,19 @@ run_handler(struct request_state *state, struct http_response *res)
     }
 }
 
+/* Decides the answer 413: the body kept so far is dropped, and what is still to come will be. */
+static void
+refuse_too_big(struct request_state *state)
+{
+    state->too_big = true;
+    free(state->body);
+    state->body = NULL;
+    state->body_len = state->body_cap = 0;
+    response_cleanup(&state->early);
+    reply_too_big(&state->early);
+    state->decided = true;
+}
+
 /* Takes the next n bytes of the body.  Past HTTP_BODY_MAX the answer is 413, whatever the headers
  * decided: libmicrohttpd 0.9.75 queues no response while a body is still arriving (it would
  * close the connection instead, and the client would never see why), so the rest is read and
@@ -556,13 +569,7 @@ body_take(struct request_state *state, const char *data, size_t n)
     if (state->too_big)
         return;
     if (n > HTTP_BODY_MAX - state->body_seen) {
-        state->too_big = true;
-        free(state->body);
-        state->body = NULL;
-        state->body_len = state->body_cap = 0;
-        response_cleanup(&state->early);
-        reply_too_big(&state->early);
-        state->decided = true;
+        refuse_too_big(state);
         return;
     }
     state->body_seen += n;
@@ -708,9 +715,7 @@ on_request(void *cls, struct MHD_Connection *connection, const char *url, const 
                 return ok;
             }
             /* On its way: read and dropped, and refused once it ends (body_take). */
-            state->too_big = true;
-            reply_too_big(&state->early);
-            state->decided = true;
+            refuse_too_big(state);
             return MHD_YES;
         }
         state->decided = decide_early(server, state);

@@ -1341,7 +1341,8 @@ read_seen(const struct sqlite_store *s)
  * read is answered only after its audit entries are written to the log's journal (a crash of
  * braid cannot lose them), and they are on disk within SQLITE_WRITER_SYNC_DELAY_MS.  Every
  * change the read's answer could show is on disk before it returns (read_seen), so no answer
- * shows a change that could still be lost.  (An in-memory database keeps its log of reads attached in memory.) */
+ * shows a change that could still be lost.  (An in-memory database keeps its log of reads
+ * attached in memory.) */
 static int
 read_commit(struct sqlite_store *s, struct br_error *err)
 {
