@@ -19,7 +19,8 @@
 /* A request body over this is refused (413).  One declared bigger is not read when the client
  * waits for leave to send it (Expect: 100-continue) or declares more than HTTP_BODY_DRAIN_MAX;
  * otherwise, like one sent chunked, it is read to its end but not kept past this: a connection
- * closed on a body still arriving is reset, and the client may never read the 413. */
+ * closed on a body still arriving is reset, and the client may never read the 413.  A chunked
+ * body that goes on past HTTP_BODY_DRAIN_MAX is not read to its end: its connection is closed. */
 #define HTTP_BODY_MAX ((size_t)1 << 20)
 #define HTTP_BODY_DRAIN_MAX ((size_t)16 << 20)
 /* Numeric {id} segments of one route. */

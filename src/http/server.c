@@ -6,8 +6,9 @@
  * then is sent once the body is consumed — except a body declared over HTTP_BODY_MAX that the
  * client has not sent yet (Expect: 100-continue) or that is too big to read through
  * (HTTP_BODY_DRAIN_MAX), which is refused at once, unread.  Any other body over HTTP_BODY_MAX is
- * refused once it ends, read and dropped (body_take).  The last call parses the JSON and runs
- * the handler.
+ * refused once it ends, read and dropped (body_take) — and one sent chunked that goes on past
+ * HTTP_BODY_DRAIN_MAX has its connection closed.  The last call parses the JSON and runs the
+ * handler.
  *
  * An answer is sent only once the changes it shows are on disk.  A worker does not wait for that
  * sync, which would hold up every other connection it serves: it holds the answer, suspends the
@@ -81,7 +82,7 @@ struct request_state {
     char client[INET6_ADDRSTRLEN];
     char *body;
     size_t body_len, body_cap;
-    size_t body_seen; /* bytes of the body arrived, kept or not (at most HTTP_BODY_MAX) */
+    size_t body_seen; /* bytes of the body arrived, kept or not (at most HTTP_BODY_DRAIN_MAX) */
     bool too_big;
     bool decided; /* early holds the answer; the body is read and dropped */
     struct http_response early;
@@ -562,23 +563,28 @@ refuse_too_big(struct request_state *state)
 /* Takes the next n bytes of the body.  Past HTTP_BODY_MAX the answer is 413, whatever the headers
  * decided: libmicrohttpd 0.9.75 queues no response while a body is still arriving (it would
  * close the connection instead, and the client would never see why), so the rest is read and
- * dropped, never held, and the 413 goes out when the body ends. */
-static void
+ * dropped, never held, and the 413 goes out when the body ends.  A body sent chunked declares
+ * no end: past HTTP_BODY_DRAIN_MAX this returns false, and the connection is closed rather than
+ * read for as long as the client sends. */
+static bool
 body_take(struct request_state *state, const char *data, size_t n)
 {
-    if (state->too_big)
-        return;
-    if (n > HTTP_BODY_MAX - state->body_seen) {
-        refuse_too_big(state);
-        return;
-    }
+    if (n > HTTP_BODY_DRAIN_MAX - state->body_seen)
+        return false;
     state->body_seen += n;
+    if (state->too_big)
+        return true;
+    if (state->body_seen > HTTP_BODY_MAX) {
+        refuse_too_big(state);
+        return true;
+    }
     if (state->decided)
-        return;
+        return true;
     xgrow(&state->body, &state->body_cap, state->body_len + n + 1, 1);
     memcpy(state->body + state->body_len, data, n);
     state->body_len += n;
     state->body[state->body_len] = '\0';
+    return true;
 }
 
 /* ---- answers held until durable ----------------------------------------------------------- */
@@ -725,9 +731,9 @@ on_request(void *cls, struct MHD_Connection *connection, const char *url, const 
     if (state->answer_held)
         return held_send(connection, state);
     if (*upload_data_size > 0) {
-        body_take(state, upload_data, *upload_data_size);
+        bool go_on = body_take(state, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        return MHD_YES;
+        return go_on ? MHD_YES : MHD_NO;
     }
 
     if (state->decided)

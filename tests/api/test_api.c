@@ -533,6 +533,65 @@ test_chunked_body_too_large(void **state)
     free(over);
 }
 
+/* A body that would never end: spaces, up to ENDLESS_BODY_BOUND (so that a server that reads
+ * on only fails the test, and does not hang it). */
+#define ENDLESS_BODY_BOUND ((size_t)256 << 20)
+
+static size_t
+endless_spaces(char *buf, size_t size, size_t count, void *ctx)
+{
+    size_t *sent = ctx;
+    size_t n = size * count;
+
+    if (n > ENDLESS_BODY_BOUND - *sent)
+        n = ENDLESS_BODY_BOUND - *sent;
+    memset(buf, ' ', n);
+    *sent += n;
+    return n;
+}
+
+/* A chunked body that goes on past 16 MiB (HTTP_BODY_DRAIN_MAX) is not read to its end: the
+ * server closes the connection, writes nothing, and goes on serving. */
+static void
+test_endless_chunked_body(void **state)
+{
+    char url[512];
+    size_t sent = 0;
+    struct reply r;
+
+    (void)state;
+    long long people = people_total();
+    CURL *h = curl_easy_init();
+    assert_non_null(h);
+    struct curl_slist *headers = curl_slist_append(NULL, CHUNKED);
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    headers = curl_slist_append(headers, S.bearer);
+    headers = curl_slist_append(headers, "Expect:"); /* on its way at once: no 100 Continue */
+    snprintf(url, sizeof(url), "%s/api/v1/people", S.base);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, endless_spaces);
+    curl_easy_setopt(h, CURLOPT_READDATA, &sent);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, REQUEST_TIMEOUT_S);
+    CURLcode rc = curl_easy_perform(h);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(h);
+    /* Closed on it: no answer, and far less sent than the bound (what the sockets' buffers took
+     * past 16 MiB at most). */
+    assert_int_not_equal(rc, CURLE_OK);
+    assert_int_not_equal(rc, CURLE_OPERATION_TIMEDOUT);
+    assert_int_equal(status, 0);
+    assert_true(sent < ENDLESS_BODY_BOUND / 4);
+    assert_int_equal(people_total(), people);
+    GET(&r, "/api/v1/healthz");
+    expect_status(&r, 200);
+    reply_free(&r);
+}
+
 static void
 test_unsupported_media_type(void **state)
 {
@@ -1100,6 +1159,7 @@ main(void)
         cmocka_unit_test(test_not_found_and_method_not_allowed),
         cmocka_unit_test(test_body_too_large),
         cmocka_unit_test(test_chunked_body_too_large),
+        cmocka_unit_test(test_endless_chunked_body),
         cmocka_unit_test(test_unsupported_media_type),
         cmocka_unit_test(test_malformed_json),
         cmocka_unit_test(test_register_read_change),
