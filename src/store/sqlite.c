@@ -491,8 +491,12 @@ static const char *const stmt_sql[STMT_COUNT] = {
     "FROM chunk, reads.read_log WHERE " SQLITE_READ_LOG_CHUNK " = chunk.c AND person_id = ?1"
     [STMT_AUDIT_NEWEST_ALL] = AUDIT_COLUMNS "FROM audit_log ORDER BY id DESC LIMIT ?",
     [STMT_READS_NEWEST_ALL] = AUDIT_COLUMNS "FROM reads.read_log ORDER BY id DESC LIMIT ?",
-    [STMT_AUDIT_COUNT_ALL] = "SELECT (SELECT count(*) FROM audit_log) + "
-                             "(SELECT count(*) FROM reads.read_log)",
+    /* Both logs are append-only (their triggers refuse updates and deletes), and SQLite gives
+     * each entry the id one past the largest: their entries are numbered 1 to the largest id,
+     * which counts them in one lookup where count(*) reads every entry (seconds, for the tens of
+     * millions of a state's log). */
+    [STMT_AUDIT_COUNT_ALL] = "SELECT coalesce((SELECT max(id) FROM audit_log), 0) + "
+                             "coalesce((SELECT max(id) FROM reads.read_log), 0)",
     [STMT_AUDIT_NEWEST_OF] =
         AUDIT_COLUMNS "FROM audit_log WHERE person_id = ?1 ORDER BY id DESC LIMIT ?2",
     [STMT_READS_NEWEST_OF] = READS_CHUNKS AUDIT_COLUMNS READS_OF " ORDER BY id DESC LIMIT ?2",
