@@ -1757,37 +1757,37 @@ count_rows(struct sqlite_store *s, enum stmt_id id, size_t *n, const char *what,
     return 0;
 }
 
+/* Reads a catalog row's columns before its position into item. */
+typedef void (*catalog_row_fn)(struct row *r, void *item);
+
+/* Loads a catalog table into *items (allocated here, the caller's to free even on failure): n
+ * rows of size bytes, each read by read_row and followed by its position, which is its index in
+ * the array — the index records use, 0..n-1 without a hole (catalog_save). */
 static int
-load_programs(struct sqlite_store *s, struct catalog *catalog, struct br_error *err)
+load_positioned(struct sqlite_store *s, enum stmt_id count_id, enum stmt_id load_id,
+                const char *what, size_t size, catalog_row_fn read_row, void **items, size_t *n,
+                struct br_error *err)
 {
-    const char *what = "load the programs";
     sqlite3_stmt *stmt = NULL;
     size_t count = 0, i = 0;
     int rc;
 
-    if ((rc = count_rows(s, STMT_PROGRAMS_COUNT, &count, what, err)) != 0)
+    if ((rc = count_rows(s, count_id, &count, what, err)) != 0)
         return rc;
-    catalog->programs = xcalloc(count, sizeof(*catalog->programs));
-    if ((rc = stmt_get(s, STMT_PROGRAMS_LOAD, &stmt, what, err)) != 0)
+    *items = xcalloc(count, size);
+    if ((rc = stmt_get(s, load_id, &stmt, what, err)) != 0)
         return rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         struct row r = {stmt, 0, NULL};
-        /* Positions are the indexes records use: 0..n-1 without a hole (catalog_save). */
         if (i >= count) {
             rc = br_error_set(err, BR_EIO, "cannot %s: the table changed while read", what);
             goto out;
         }
-        struct program *p = &catalog->programs[i];
-        row_copy(&r, p->code, sizeof(p->code));
-        row_copy(&r, p->title, sizeof(p->title));
-        row_copy(&r, p->agency, sizeof(p->agency));
-        row_copy(&r, p->kind, sizeof(p->kind));
-        p->common_exit = row_bool(&r);
-        p->job_center = row_bool(&r);
+        read_row(&r, (char *)*items + i * size);
         if (row_int64(&r) != (int64_t)i)
             row_problem(&r, "positions that are not 0, 1, 2, ...");
         if (r.bad != NULL) {
-            rc = br_error_set(err, BR_EIO, "cannot %s: the stored programs have %s", what, r.bad);
+            rc = br_error_set(err, BR_EIO, "cannot %s: a stored row has %s", what, r.bad);
             goto out;
         }
         i++;
@@ -1796,56 +1796,56 @@ load_programs(struct sqlite_store *s, struct catalog *catalog, struct br_error *
         rc = fail(rc, what, err);
         goto out;
     }
-    catalog->n_programs = i;
+    *n = i;
     rc = 0;
 out:
     sqlite3_reset(stmt);
     return rc;
 }
 
+static void
+read_program(struct row *r, void *item)
+{
+    struct program *p = item;
+    row_copy(r, p->code, sizeof(p->code));
+    row_copy(r, p->title, sizeof(p->title));
+    row_copy(r, p->agency, sizeof(p->agency));
+    row_copy(r, p->kind, sizeof(p->kind));
+    p->common_exit = row_bool(r);
+    p->job_center = row_bool(r);
+}
+
+static void
+read_service_code(struct row *r, void *item)
+{
+    struct service_code *c = item;
+    row_copy(r, c->code, sizeof(c->code));
+    row_copy(r, c->title, sizeof(c->title));
+    if (service_category_parse(row_text(r), &c->category) != 0)
+        row_problem(r, "an unknown category");
+    c->triggers_participation = row_bool(r);
+    c->prevents_exit = row_bool(r);
+}
+
+static int
+load_programs(struct sqlite_store *s, struct catalog *catalog, struct br_error *err)
+{
+    void *items = NULL;
+    int rc = load_positioned(s, STMT_PROGRAMS_COUNT, STMT_PROGRAMS_LOAD, "load the programs",
+                             sizeof(struct program), read_program, &items, &catalog->n_programs,
+                             err);
+    catalog->programs = items;
+    return rc;
+}
+
 static int
 load_service_codes(struct sqlite_store *s, struct catalog *catalog, struct br_error *err)
 {
-    const char *what = "load the service codes";
-    sqlite3_stmt *stmt = NULL;
-    size_t count = 0, i = 0;
-    int rc;
-
-    if ((rc = count_rows(s, STMT_SERVICE_CODES_COUNT, &count, what, err)) != 0)
-        return rc;
-    catalog->services = xcalloc(count, sizeof(*catalog->services));
-    if ((rc = stmt_get(s, STMT_SERVICE_CODES_LOAD, &stmt, what, err)) != 0)
-        return rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        struct row r = {stmt, 0, NULL};
-        if (i >= count) {
-            rc = br_error_set(err, BR_EIO, "cannot %s: the table changed while read", what);
-            goto out;
-        }
-        struct service_code *c = &catalog->services[i];
-        row_copy(&r, c->code, sizeof(c->code));
-        row_copy(&r, c->title, sizeof(c->title));
-        if (service_category_parse(row_text(&r), &c->category) != 0)
-            row_problem(&r, "an unknown category");
-        c->triggers_participation = row_bool(&r);
-        c->prevents_exit = row_bool(&r);
-        if (row_int64(&r) != (int64_t)i)
-            row_problem(&r, "positions that are not 0, 1, 2, ...");
-        if (r.bad != NULL) {
-            rc = br_error_set(err, BR_EIO, "cannot %s: the stored service codes have %s", what,
-                              r.bad);
-            goto out;
-        }
-        i++;
-    }
-    if (rc != SQLITE_DONE) {
-        rc = fail(rc, what, err);
-        goto out;
-    }
-    catalog->n_services = i;
-    rc = 0;
-out:
-    sqlite3_reset(stmt);
+    void *items = NULL;
+    int rc = load_positioned(s, STMT_SERVICE_CODES_COUNT, STMT_SERVICE_CODES_LOAD,
+                             "load the service codes", sizeof(struct service_code),
+                             read_service_code, &items, &catalog->n_services, err);
+    catalog->services = items;
     return rc;
 }
 

@@ -1641,6 +1641,41 @@ test_malformed_rows_are_errors(void **state)
                      SQLITE_OK);
     assert_int_equal(f->st->ops->catalog_load(f->st, &catalog, &policy, &f->err), BR_EIO);
     assert_null(catalog.programs);
+    assert_int_equal(sqlite3_exec(db_of(f),
+                                  "UPDATE settings SET value = '90' WHERE name = "
+                                  "'exit_after_days'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(f->st->ops->catalog_load(f->st, &catalog, &policy, &f->err), 0);
+    catalog_cleanup(&catalog);
+
+    /* A catalog row's position is its index in memory (catalog_save): a hole is refused, in
+     * either table, as is a service category braid does not know. */
+    assert_int_equal(sqlite3_exec(db_of(f),
+                                  "UPDATE programs SET position = position + 100 WHERE "
+                                  "position = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    br_error_clear(&f->err);
+    assert_int_equal(f->st->ops->catalog_load(f->st, &catalog, &policy, &f->err), BR_EIO);
+    assert_non_null(strstr(f->err.message, "load the programs"));
+    assert_non_null(strstr(f->err.message, "positions that are not 0, 1, 2"));
+    assert_null(catalog.programs);
+    assert_int_equal(sqlite3_exec(db_of(f),
+                                  "UPDATE programs SET position = position - 100 WHERE "
+                                  "position = 101",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db_of(f),
+                                  "UPDATE service_codes SET category = 'astrology' WHERE "
+                                  "position = 2",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    br_error_clear(&f->err);
+    assert_int_equal(f->st->ops->catalog_load(f->st, &catalog, &policy, &f->err), BR_EIO);
+    assert_non_null(strstr(f->err.message, "load the service codes"));
+    assert_non_null(strstr(f->err.message, "an unknown category"));
+    assert_null(catalog.services);
 }
 
 /* ---- users and tokens ---------------------------------------------------------------------- */
