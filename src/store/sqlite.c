@@ -1787,7 +1787,7 @@ load_positioned(struct sqlite_store *s, enum stmt_id count_id, enum stmt_id load
         if (row_int64(&r) != (int64_t)i)
             row_problem(&r, "positions that are not 0, 1, 2, ...");
         if (r.bad != NULL) {
-            rc = br_error_set(err, BR_EIO, "cannot %s: a stored row has %s", what, r.bad);
+            rc = br_error_set(err, BR_EIO, "cannot %s: the table has %s", what, r.bad);
             goto out;
         }
         i++;
