@@ -468,7 +468,7 @@ journal_recover(struct sqlite_read_log *log, int fd, int slot, size_t *damaged,
     }
     if (b.journal_end > 0) {
         int src = load_batch(log, &b, slot, epoch);
-        if (src == SQLITE_OK && sqlite_file_sync(log->wal_file) != 0)
+        if (src == SQLITE_OK && sqlite_wal_sync(log->wal_file) != 0)
             src = SQLITE_IOERR;
         if (src != SQLITE_OK)
             rc = br_error_set(err, BR_EIO, "cannot load the journal of reads %d: %s", slot,
@@ -610,7 +610,7 @@ reset_if_long(struct sqlite_read_log *log)
     }
     /* A failed reset leaves the journal as it was, or shorter than its mark (then the next
      * recovery finds no header and loads nothing: it was all loaded). */
-    if (sqlite_file_sync(log->wal_file) == 0)
+    if (sqlite_wal_sync(log->wal_file) == 0)
         journal_reset(log);
 }
 
@@ -811,7 +811,7 @@ sqlite_read_log_close(struct sqlite_read_log *log)
     pthread_mutex_unlock(&log->lock);
     pthread_join(log->thread, NULL);
     /* All loaded and the log synced: the journal is not needed again. */
-    if (log->pending.n == 0 && sqlite_file_sync(log->wal_file) == 0)
+    if (log->pending.n == 0 && sqlite_wal_sync(log->wal_file) == 0)
         unlink(log->journal_file);
     log_free(log);
 }

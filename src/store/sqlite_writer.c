@@ -431,7 +431,7 @@ sqlite_writer_unlock(struct sqlite_writer *w)
 
 /* Any descriptor of the file will do: the kernel syncs the file, not the descriptor. */
 int
-sqlite_file_sync(const char *file)
+sqlite_wal_sync(const char *file)
 {
     int fd = open(file, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -462,7 +462,7 @@ sqlite_writer_sync(struct sqlite_writer *w, uint64_t commit, struct br_error *er
         uint64_t covers = w->committed;
         w->syncing = true;
         pthread_mutex_unlock(&w->sync_lock);
-        int failed = sqlite_file_sync(w->wal_file);
+        int failed = sqlite_wal_sync(w->wal_file);
         pthread_mutex_lock(&w->sync_lock);
         w->syncing = false;
         if (failed != 0)
@@ -521,6 +521,20 @@ release_commits(void *ctx)
     pthread_mutex_unlock(&((struct sqlite_writer *)ctx)->write_lock);
 }
 
+/* fsync of the database file through db's own handle on it — not through a descriptor opened
+ * for it, whose close would drop this process's locks on the file (sqlite_wal_sync).  A failure
+ * is left to the checkpoint that completes: SQLite syncs the file before the WAL starts over. */
+static void
+database_sync(sqlite3 *db)
+{
+    sqlite3_file *file = NULL;
+
+    if (db != NULL &&
+        sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK &&
+        file != NULL && file->pMethods != NULL)
+        file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+}
+
 /* The thread of a writer: asked for a checkpoint, it makes one; asked to stop, it stops. */
 static void *
 checkpointer_main(void *arg)
@@ -543,7 +557,7 @@ checkpointer_main(void *arg)
         for (int pass = 0; pass < 2; pass++) {
             sqlite_wal_checkpoint(&w->checkpointer, w->db_file, SQLITE_WRITER_WAL_MAX_PAGES,
                                   hold_commits, release_commits, w);
-            sqlite_file_sync(w->db_file);
+            database_sync(w->checkpointer);
         }
         pthread_mutex_lock(&w->sync_lock);
         w->checkpoint_wanted = false;

@@ -73,10 +73,14 @@ void sqlite_library_setup(void);
 /* *t = now (CLOCK_REALTIME, as pthread's timed waits take) + ms milliseconds. */
 void sqlite_deadline_after_ms(struct timespec *t, long ms);
 
-/* fdatasync of a file of the database (a WAL, or the database itself): 0 or an errno (0 when the
- * file is gone: a WAL the last connection to close checkpointed into the database, which it
- * synced first). */
-int sqlite_file_sync(const char *file);
+/* fdatasync of a WAL file (of the database, or of its log of reads), through a descriptor opened
+ * for it: 0 or an errno (0 when the file is gone: a WAL the last connection to close checkpointed
+ * into the database, which it synced first).  Never the database file itself: POSIX locks belong
+ * to a process and a file, not to a descriptor, so closing that descriptor would drop every lock
+ * this process's connections hold on the database, and another process would take it for one
+ * nobody has open (its last connection to close would checkpoint the WAL and delete it under
+ * ours).  SQLite takes no POSIX lock on a WAL file. */
+int sqlite_wal_sync(const char *wal_file);
 
 /* Takes the write lock, waiting up to timeout_ms: BR_EIO ("the database is busy") after that. */
 int sqlite_writer_lock(struct sqlite_writer *w, int timeout_ms, struct br_error *err);

@@ -541,10 +541,12 @@ test_one_writer_per_file(void **state)
     sqlite_writer_detach(b);
 
     /* A WAL that is gone has nothing to sync; one that cannot be opened is an errno. */
-    assert_int_equal(sqlite_file_sync("/nonexistent/braid.db-wal"), 0);
-    assert_int_equal(sqlite_file_sync(f->db), 0);
+    char wal[sizeof(f->db) + 8];
+    snprintf(wal, sizeof(wal), "%s-wal", f->db);
+    assert_int_equal(sqlite_wal_sync("/nonexistent/braid.db-wal"), 0);
+    assert_int_equal(sqlite_wal_sync(wal), 0);
     snprintf(not_a_dir, sizeof(not_a_dir), "%s/wal", f->db);
-    assert_int_equal(sqlite_file_sync(not_a_dir), ENOTDIR);
+    assert_int_equal(sqlite_wal_sync(not_a_dir), ENOTDIR);
 }
 
 /* Waits until the clock is in a second after the present one: what is written after has a later
