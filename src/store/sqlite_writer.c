@@ -429,11 +429,12 @@ sqlite_writer_unlock(struct sqlite_writer *w)
     pthread_mutex_unlock(&w->write_lock);
 }
 
-/* Any descriptor of the file will do: the kernel syncs the file, not the descriptor. */
+/* Any descriptor of the file will do: the kernel syncs the file, not the descriptor.  (A WAL's
+ * only: closing a descriptor of the database file would drop this process's locks on it.) */
 int
-sqlite_wal_sync(const char *file)
+sqlite_wal_sync(const char *wal_file)
 {
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    int fd = open(wal_file, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : errno;
     int rc = fdatasync(fd) == 0 ? 0 : errno;
