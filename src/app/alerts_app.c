@@ -1,6 +1,7 @@
 /* alerts_app.c — a person's alerts and an agency's caseload (alerts_app.h). */
 #include "app/alerts_app.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,8 @@ struct alert_inputs {
 
 #define ALERTS_MAX_EXITS 256   /* recorded exits of one person */
 #define CASELOAD_MAX_CLOCKS 64 /* exit groups of one person */
+/* A caseload of more people than this gives back, once read, the memory it freed (app_caseload). */
+#define CASELOAD_TRIM_PEOPLE 10000
 
 /* What one reader may see of one person, as alert inputs. */
 struct alert_reach {
@@ -494,6 +497,12 @@ out:
     free(ids);
     alert_list_cleanup(&scratch);
     inputs_cleanup(&in);
+    /* Ranking a whole agency allocates and frees tens of megabytes at 1M people (a rank each,
+     * each person's inputs in turn).  glibc keeps what a thread frees in that thread's arena, so
+     * every worker that served such a caseload would keep it (bench/README.md, "The seventh
+     * pass"): it goes back to the system now. */
+    if (n_ids > CASELOAD_TRIM_PEOPLE)
+        malloc_trim(0);
     return end(app, rc, err);
 }
 
