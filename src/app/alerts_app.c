@@ -30,8 +30,7 @@ struct alert_inputs {
     size_t cap_declined;
 };
 
-#define ALERTS_MAX_EXITS 256   /* recorded exits of one person */
-#define CASELOAD_MAX_CLOCKS 64 /* exit groups of one person */
+#define ALERTS_MAX_EXITS 256 /* recorded exits of one person */
 /* A caseload of more people than this gives back, once read, the memory it freed (app_caseload). */
 #define CASELOAD_TRIM_PEOPLE 10000
 
@@ -256,6 +255,59 @@ rank_compare(const void *pa, const void *pb)
     return a->person_id < b->person_id ? -1 : a->person_id > b->person_id;
 }
 
+/* The most urgent ranks offered, up to cap of them: a heap whose least urgent is at [0], so that
+ * a page costs memory for the ranks up to its end, not for everyone on the caseload. */
+struct rank_heap {
+    struct rank *items;
+    size_t n, cap;
+};
+
+static void
+rank_swap(struct rank *a, struct rank *b)
+{
+    struct rank t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Moves items[at] down among items[0..n) until no child of it is less urgent. */
+static void
+heap_sift_down(struct rank *items, size_t n, size_t at)
+{
+    for (size_t child = 2 * at + 1; child < n; at = child, child = 2 * at + 1) {
+        if (child + 1 < n && rank_compare(&items[child + 1], &items[child]) > 0)
+            child++;
+        if (rank_compare(&items[child], &items[at]) <= 0)
+            return;
+        rank_swap(&items[at], &items[child]);
+    }
+}
+
+static void
+heap_offer(struct rank_heap *heap, const struct rank *rank)
+{
+    if (heap->n < heap->cap) {
+        size_t at = heap->n++;
+        heap->items[at] = *rank;
+        for (; at > 0 && rank_compare(&heap->items[(at - 1) / 2], &heap->items[at]) < 0;
+             at = (at - 1) / 2)
+            rank_swap(&heap->items[(at - 1) / 2], &heap->items[at]);
+    } else if (heap->cap > 0 && rank_compare(rank, &heap->items[0]) < 0) {
+        heap->items[0] = *rank;
+        heap_sift_down(heap->items, heap->n, 0);
+    }
+}
+
+/* Puts the ranks kept in order, most urgent first (a heapsort, in place). */
+static void
+heap_sort(struct rank_heap *heap)
+{
+    for (size_t end = heap->n; end > 1; end--) {
+        rank_swap(&heap->items[0], &heap->items[end - 1]);
+        heap_sift_down(heap->items, end - 1, 0);
+    }
+}
+
 void
 app_caseload_cleanup(struct caseload *caseload)
 {
@@ -296,37 +348,62 @@ is_countdown(const struct rank *rank)
     return rank->n_alerts > 0 && rank->top.kind == ALERT_EXIT_COUNTDOWN;
 }
 
-/* The rank the person's stored clocks give as of as_of.  A clock holds its determination from
- * the day it was computed until its review day (store.h), so when every clock of the person
- * holds as_of, they tell exactly whether the person has an exit countdown, and its due day
- * (core/alerts.h alert_exit_countdown_due); otherwise *source is RANK_UNKNOWN. */
-static int
-rank_from_clocks(struct app *app, int64_t id, int32_t as_of, struct rank *rank,
-                 enum rank_source *source, struct br_error *err)
+/* The rank a person's stored clocks give as of as_of.  A clock holds its determination from the
+ * day it was computed until its review day (store.h), so when every clock of the person holds
+ * as_of, they tell exactly whether the person has an exit countdown, and its due day
+ * (core/alerts.h alert_exit_countdown_due); otherwise the source is RANK_UNKNOWN. */
+static enum rank_source
+rank_from_clocks(const struct app *app, int64_t id, const struct stored_clock *clocks, size_t n,
+                 int32_t as_of, struct rank *rank)
 {
-    struct stored_clock clocks[CASELOAD_MAX_CLOCKS];
-    size_t n = 0;
-    int rc = app->store->ops->clocks_get(app->store, id, clocks, CASELOAD_MAX_CLOCKS, &n, err);
+    enum rank_source source = RANK_AFTER_COUNTDOWNS;
 
     *rank = (struct rank){.person_id = id};
-    *source = RANK_AFTER_COUNTDOWNS;
-    if (rc != 0)
-        return rc;
     for (size_t i = 0; i < n; i++) {
         const struct stored_clock *c = &clocks[i];
         if (c->computed_on == DATE_NONE || c->computed_on > as_of ||
-            (c->review_on != DATE_NONE && c->review_on <= as_of)) {
-            *source = RANK_UNKNOWN;
-            return 0;
-        }
+            (c->review_on != DATE_NONE && c->review_on <= as_of))
+            return RANK_UNKNOWN;
         if (!alert_exit_countdown_due(&app->policy, c->status, c->soft_exit_on, as_of) ||
-            (*source == RANK_COUNTDOWN && c->soft_exit_on >= rank->top.due_on))
+            (source == RANK_COUNTDOWN && c->soft_exit_on >= rank->top.due_on))
             continue;
-        *source = RANK_COUNTDOWN;
+        source = RANK_COUNTDOWN;
         rank->n_alerts = 1;
         rank->top = (struct alert_rank){
             .kind = ALERT_EXIT_COUNTDOWN, .due_on = c->soft_exit_on, .program = -1, .service = -1};
     }
+    return source;
+}
+
+/* A caseload being ranked: where each of its people's rank came from, in the caseload's order,
+ * the most urgent ranks so far, and how many people have an exit countdown. */
+struct ranking {
+    const struct app *app;
+    int32_t as_of;
+    enum rank_source *known;
+    size_t next; /* the person clocks_of_people calls back for next */
+    struct rank_heap best;
+    size_t n_countdowns;
+};
+
+static void
+ranking_offer(struct ranking *r, const struct rank *rank)
+{
+    heap_offer(&r->best, rank);
+    r->n_countdowns += is_countdown(rank);
+}
+
+/* clocks_of_people's callback: the next person's rank from their clocks, when these answer. */
+static int
+rank_next_from_clocks(void *ctx, int64_t id, const struct stored_clock *clocks, size_t n)
+{
+    struct ranking *r = ctx;
+    struct rank rank;
+
+    r->known[r->next] = rank_from_clocks(r->app, id, clocks, n, r->as_of, &rank);
+    if (r->known[r->next] == RANK_COUNTDOWN)
+        ranking_offer(r, &rank);
+    r->next++;
     return 0;
 }
 
@@ -429,11 +506,11 @@ app_caseload(struct app *app, const struct actor *actor, int32_t as_of, int64_t 
     /* A page past the end lists nobody: nobody is evaluated. */
     if (offset >= (int64_t)n_ids)
         goto out;
-    ranks = xcalloc(n_ids, sizeof(*ranks));
 
     if (offset == 0 && (int64_t)n_ids <= limit) {
         /* The whole caseload is on this page: each person is read once, as listed (audited),
          * and the page is ranked by what was read. */
+        ranks = xcalloc(n_ids, sizeof(*ranks));
         for (size_t i = 0; i < n_ids; i++) {
             if ((rc = caseload_add(app, actor, ids[i], as_of, &in, &scratch, out, &ranks[i],
                                    err)) != 0)
@@ -454,36 +531,39 @@ app_caseload(struct app *app, const struct actor *actor, int32_t as_of, int64_t 
 
     /* Rank from the stored clocks first: the people with an exit countdown come before everyone
      * else, in the order of their earliest soft-exit day (RULES.md §8).  Whoever the clocks
-     * cannot answer for is evaluated; the rest only when the page reaches past the countdowns. */
+     * cannot answer for is evaluated; the rest only when the page reaches past the countdowns.
+     * Only the ranks up to the page's end are kept. */
+    size_t page_end = (size_t)(offset + limit) < n_ids ? (size_t)(offset + limit) : n_ids;
+    ranks = xmalloc(page_end * sizeof(*ranks));
     known = xcalloc(n_ids, sizeof(*known));
-    size_t n_first = 0;
+    struct ranking ranking = {
+        .app = app, .as_of = as_of, .known = known, .best = {ranks, 0, page_end}};
+    if ((rc = app->store->ops->clocks_of_people(app->store, ids, n_ids, rank_next_from_clocks,
+                                                &ranking, err)) != 0)
+        goto out;
+    struct rank rank;
     for (size_t i = 0; i < n_ids; i++) {
-        if ((rc = rank_from_clocks(app, ids[i], as_of, &ranks[i], &known[i], err)) != 0 ||
-            (known[i] == RANK_UNKNOWN && (rc = rank_evaluate(app, ids[i], as_of, &in, &scratch,
-                                                             &ranks[i], &known[i], err)) != 0))
+        if (known[i] != RANK_UNKNOWN)
+            continue;
+        if ((rc = rank_evaluate(app, ids[i], as_of, &in, &scratch, &rank, &known[i], err)) != 0)
             goto out;
-        n_first += is_countdown(&ranks[i]);
+        ranking_offer(&ranking, &rank);
     }
-    if (offset + limit <= (int64_t)n_first) {
-        /* The page lies among the countdowns: only they are sorted, nobody else evaluated. */
-        size_t k = 0;
-        for (size_t i = 0; i < n_ids; i++)
-            if (is_countdown(&ranks[i]))
-                ranks[k++] = ranks[i];
-        qsort(ranks, n_first, sizeof(*ranks), rank_compare);
-    } else {
-        for (size_t i = 0; i < n_ids; i++)
-            if (known[i] == RANK_AFTER_COUNTDOWNS &&
-                (rc = rank_evaluate(app, ids[i], as_of, &in, &scratch, &ranks[i], &known[i],
-                                    err)) != 0)
-                goto out;
-        qsort(ranks, n_ids, sizeof(*ranks), rank_compare);
+    /* A page that reaches past the countdowns needs everyone else's rank too. */
+    bool past_countdowns = page_end > ranking.n_countdowns;
+    for (size_t i = 0; i < n_ids && past_countdowns; i++) {
+        if (known[i] != RANK_AFTER_COUNTDOWNS)
+            continue;
+        if ((rc = rank_evaluate(app, ids[i], as_of, &in, &scratch, &rank, &known[i], err)) != 0)
+            goto out;
+        ranking_offer(&ranking, &rank);
     }
+    heap_sort(&ranking.best);
 
     /* The page: each listed person is read as app_person_alerts reads one (audited). */
-    for (int64_t k = offset; k < offset + limit && k < (int64_t)n_ids; k++)
-        if ((rc = caseload_add(app, actor, ranks[k].person_id, as_of, &in, &scratch, out, &ignored,
-                               err)) != 0)
+    for (size_t k = (size_t)offset; k < ranking.best.n; k++)
+        if ((rc = caseload_add(app, actor, ranking.best.items[k].person_id, as_of, &in, &scratch,
+                               out, &ignored, err)) != 0)
             goto out;
 out:
     if (rc != 0) {
@@ -497,8 +577,9 @@ out:
     free(ids);
     alert_list_cleanup(&scratch);
     inputs_cleanup(&in);
-    /* Ranking a whole agency allocates and frees tens of megabytes at 1M people (a rank each,
-     * each person's inputs in turn).  glibc keeps what a thread frees in that thread's arena, so
+    /* Ranking a whole agency allocates and frees tens of megabytes at 1M people (everyone's id
+     * and where their rank came from, the ranks up to the page's end, each person's inputs in
+     * turn).  glibc keeps what a thread frees in that thread's arena, so
      * every worker that served such a caseload would keep it (bench/README.md, "The seventh
      * pass"): it goes back to the system now. */
     if (n_ids > CASELOAD_TRIM_PEOPLE)

@@ -199,6 +199,9 @@ typedef int (*store_person_fn)(void *ctx, const struct stored_person *person,
                                const struct person_record *record,
                                const struct stored_exit_state *exit_state);
 typedef int (*store_id_fn)(void *ctx, int64_t person_id);
+/* Called once per person by clocks_of_people, with their stored clocks (n 0 for none). */
+typedef int (*store_clocks_fn)(void *ctx, int64_t person_id, const struct stored_clock *clocks,
+                               size_t n);
 
 struct store_ops {
     const char *name; /* "sqlite" */
@@ -296,6 +299,13 @@ struct store_ops {
                       size_t max, size_t *n, struct br_error *err);
     int (*clocks_due)(struct store *st, int32_t day, store_id_fn fn, void *ctx,
                       struct br_error *err);
+    /* The stored clocks of each of the people ids[0..n) (ascending, as agency_people and
+     * staff_people give them; BR_EINVAL otherwise), in clocks_get's order: fn is called once for
+     * each, in turn, and must not read clocks itself.  People who are a good share of the ids
+     * between the first and the last (a whole agency's) are read in one pass over the clocks in
+     * person order; fewer are each sought as clocks_get seeks one (caseloads, alerts_app.h). */
+    int (*clocks_of_people)(struct store *st, const int64_t *ids, size_t n, store_clocks_fn fn,
+                            void *ctx, struct br_error *err);
 
     /* Recorded exits (--apply).  exit_put inserts or leaves an identical row alone (idempotent,
      * *inserted says which); exits_delete_after removes a person's recorded exits that a late

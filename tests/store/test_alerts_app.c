@@ -410,6 +410,46 @@ test_caseload_pages_agree(void **state)
     app_caseload_cleanup(&one);
 }
 
+/* Pages of three over fourteen people (twelve with exit countdowns due on different days, one
+ * without any, Ben only registered) come in the order of one page of all: the ranks kept for a
+ * page (the most urgent up to its end) are the same as everyone's ranked. */
+static void
+test_caseload_pages_of_many_agree(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const days[] = {TODAY, "2026-12-10"};
+    struct caseload whole, page;
+    char first[16], service_on[16];
+
+    memset(&whole, 0, sizeof(whole));
+    memset(&page, 0, sizeof(page));
+    /* Served in an order that is not the order of their countdowns. */
+    for (int i = 0; i < 12; i++) {
+        snprintf(first, sizeof(first), "P%02d", i);
+        snprintf(service_on, sizeof(service_on), "2026-09-%02d", 1 + (i * 7) % 29);
+        int64_t id = register_as(f, &f->cm_a, first, "Many");
+        enroll(f, id, "WP", "2026-08-03");
+        serve(f, id, "WP", "STAFF_JOB_SEARCH", service_on);
+    }
+    for (size_t d = 0; d < sizeof(days) / sizeof(days[0]); d++) {
+        br_error_clear(&f->err);
+        assert_int_equal(app_caseload(&f->app, &f->sup_a, D(days[d]), 20, 0, &whole, &f->err), 0);
+        assert_int_equal(whole.n_people, 14);
+        for (int64_t k = 0; k < 14; k += 3) {
+            assert_int_equal(app_caseload(&f->app, &f->sup_a, D(days[d]), 3, k, &page, &f->err), 0);
+            assert_int_equal(page.n_people, k + 3 <= 14 ? 3 : 14 - k);
+            for (size_t i = 0; i < page.n_people; i++) {
+                if (page.people[i].person_id != whole.people[k + (int64_t)i].person_id)
+                    fail_msg("as of %s, place %lld: person %lld paged, %lld on one page", days[d],
+                             (long long)k + (long long)i, (long long)page.people[i].person_id,
+                             (long long)whole.people[k + (int64_t)i].person_id);
+            }
+        }
+    }
+    app_caseload_cleanup(&whole);
+    app_caseload_cleanup(&page);
+}
+
 static void
 test_caseload_only_for_an_agencys_staff(void **state)
 {
@@ -457,6 +497,7 @@ main(void)
         T(test_caseload_ranks_and_pages),
         T(test_caseload_is_the_case_managers_own),
         T(test_caseload_pages_agree),
+        T(test_caseload_pages_of_many_agree),
         T(test_caseload_only_for_an_agencys_staff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1129,6 +1129,88 @@ test_clocks_put_and_get(void **state)
     assert_int_equal(f->st->ops->clocks_put(f->st, other, &bad, 1, &f->err), BR_EINVAL);
 }
 
+/* What clocks_of_people called back with, person by person. */
+struct clocks_seen {
+    int64_t ids[8];
+    size_t counts[8];
+    struct stored_clock first[8];
+    size_t n;
+    size_t stop_at; /* return 7 at this call (1-based); 0 never */
+};
+
+static int
+see_clocks(void *ctx, int64_t person_id, const struct stored_clock *clocks, size_t n)
+{
+    struct clocks_seen *seen = ctx;
+
+    assert_true(seen->n < 8);
+    seen->ids[seen->n] = person_id;
+    seen->counts[seen->n] = n;
+    if (n > 0)
+        seen->first[seen->n] = clocks[0];
+    seen->n++;
+    return seen->n == seen->stop_at ? 7 : 0;
+}
+
+static void
+test_clocks_of_people(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ann = add_person(f, "Ann", "Lee", NULL);
+    int64_t bob = add_person(f, "Bob", "Ray", NULL);
+    int64_t cy = add_person(f, "Cy", "Ng", NULL);
+    int64_t dee = add_person(f, "Dee", "Fox", NULL);
+    struct stored_clock ann_clocks[2] = {
+        {program(f, "AEL"), 2, EXIT_STATUS_EXITED, D("2025-06-30"), D("2025-09-29"), EXIT_HOLD_NONE,
+         DATE_NONE, D("2026-02-01")},
+        {EXIT_GROUP_COMMON, 1, EXIT_STATUS_ACTIVE, D("2026-01-10"), D("2026-04-10"), EXIT_HOLD_NONE,
+         D("2026-04-10"), D("2026-02-01")},
+    };
+    struct stored_clock bob_clock = ann_clocks[1], cy_clock = ann_clocks[1];
+    bob_clock.soft_exit_on = D("2026-05-05");
+    cy_clock.soft_exit_on = D("2026-06-06");
+    assert_int_equal(f->st->ops->clocks_put(f->st, ann, ann_clocks, 2, &f->err), 0);
+    assert_int_equal(f->st->ops->clocks_put(f->st, bob, &bob_clock, 1, &f->err), 0);
+    assert_int_equal(f->st->ops->clocks_put(f->st, cy, &cy_clock, 1, &f->err), 0);
+
+    /* Most of the range is read in one pass over the clocks: Bob's clock between Ann and Cy is
+     * nobody's, and Dee has none.  Few of the range are each sought: none for an id nobody has.
+     * Either way Ann's come in clocks_get's order (the common group first). */
+    int64_t most[] = {ann, cy, dee}, few[] = {ann, cy, 1000000};
+    const int64_t *sets[] = {most, few};
+    struct clocks_seen seen;
+    for (size_t k = 0; k < 2; k++) {
+        memset(&seen, 0, sizeof(seen));
+        assert_int_equal(
+            f->st->ops->clocks_of_people(f->st, sets[k], 3, see_clocks, &seen, &f->err), 0);
+        assert_int_equal(seen.n, 3);
+        assert_memory_equal(seen.ids, sets[k], sizeof(most));
+        assert_int_equal(seen.counts[0], 2);
+        assert_memory_equal(&seen.first[0], &ann_clocks[1], sizeof(seen.first[0]));
+        assert_int_equal(seen.counts[1], 1);
+        assert_int_equal(seen.first[1].soft_exit_on, cy_clock.soft_exit_on);
+        assert_int_equal(seen.counts[2], 0);
+    }
+
+    /* What the callback returns stops the reading and is returned. */
+    memset(&seen, 0, sizeof(seen));
+    seen.stop_at = 2;
+    assert_int_equal(f->st->ops->clocks_of_people(f->st, most, 3, see_clocks, &seen, &f->err), 7);
+    assert_int_equal(seen.n, 2);
+
+    /* People out of order, or twice, are refused before anyone is read. */
+    int64_t unordered[] = {cy, ann}, twice[] = {bob, bob};
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(f->st->ops->clocks_of_people(f->st, unordered, 2, see_clocks, &seen, &f->err),
+                     BR_EINVAL);
+    assert_non_null(strstr(f->err.message, "ascending"));
+    assert_int_equal(f->st->ops->clocks_of_people(f->st, twice, 2, see_clocks, &seen, &f->err),
+                     BR_EINVAL);
+    assert_int_equal(seen.n, 0);
+    assert_int_equal(f->st->ops->clocks_of_people(f->st, most, 0, see_clocks, &seen, &f->err), 0);
+    assert_int_equal(seen.n, 0);
+}
+
 struct id_list {
     int64_t ids[16];
     size_t n;
@@ -1922,6 +2004,7 @@ main(void)
         T(test_failed_op_inside_transaction_leaves_the_rest),
         T(test_foreign_key_violation_is_an_error),
         T(test_clocks_put_and_get),
+        T(test_clocks_of_people),
         T(test_clocks_due),
         T(test_exit_runs_and_recorded_exits),
         T(test_people_scan_small),
