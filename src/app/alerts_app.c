@@ -255,12 +255,21 @@ rank_compare(const void *pa, const void *pb)
     return a->person_id < b->person_id ? -1 : a->person_id > b->person_id;
 }
 
-/* The most urgent ranks offered, up to cap of them: a heap whose least urgent is at [0], so that
- * a page costs memory for the ranks up to its end, not for everyone on the caseload. */
+/* Up to cap of the ranks offered: the most urgent (order 1) or the least urgent (order -1).  A
+ * heap whose root is the kept rank to give up first, so that a page costs memory for the ranks
+ * between it and the nearer end of the caseload, not for everyone on it. */
 struct rank_heap {
     struct rank *items;
     size_t n, cap;
+    int order;
 };
+
+/* Below 0 when a comes before b in the heap's order. */
+static int
+heap_compare(const struct rank_heap *heap, const struct rank *a, const struct rank *b)
+{
+    return heap->order * rank_compare(a, b);
+}
 
 static void
 rank_swap(struct rank *a, struct rank *b)
@@ -270,14 +279,16 @@ rank_swap(struct rank *a, struct rank *b)
     *b = t;
 }
 
-/* Moves items[at] down among items[0..n) until no child of it is less urgent. */
+/* Moves items[at] down among items[0..n) until no child of it comes after it. */
 static void
-heap_sift_down(struct rank *items, size_t n, size_t at)
+heap_sift_down(const struct rank_heap *heap, size_t n, size_t at)
 {
+    struct rank *items = heap->items;
+
     for (size_t child = 2 * at + 1; child < n; at = child, child = 2 * at + 1) {
-        if (child + 1 < n && rank_compare(&items[child + 1], &items[child]) > 0)
+        if (child + 1 < n && heap_compare(heap, &items[child + 1], &items[child]) > 0)
             child++;
-        if (rank_compare(&items[child], &items[at]) <= 0)
+        if (heap_compare(heap, &items[child], &items[at]) <= 0)
             return;
         rank_swap(&items[at], &items[child]);
     }
@@ -286,25 +297,27 @@ heap_sift_down(struct rank *items, size_t n, size_t at)
 static void
 heap_offer(struct rank_heap *heap, const struct rank *rank)
 {
+    struct rank *items = heap->items;
+
     if (heap->n < heap->cap) {
         size_t at = heap->n++;
-        heap->items[at] = *rank;
-        for (; at > 0 && rank_compare(&heap->items[(at - 1) / 2], &heap->items[at]) < 0;
+        items[at] = *rank;
+        for (; at > 0 && heap_compare(heap, &items[(at - 1) / 2], &items[at]) < 0;
              at = (at - 1) / 2)
-            rank_swap(&heap->items[(at - 1) / 2], &heap->items[at]);
-    } else if (heap->cap > 0 && rank_compare(rank, &heap->items[0]) < 0) {
-        heap->items[0] = *rank;
-        heap_sift_down(heap->items, heap->n, 0);
+            rank_swap(&items[(at - 1) / 2], &items[at]);
+    } else if (heap->cap > 0 && heap_compare(heap, rank, &items[0]) < 0) {
+        items[0] = *rank;
+        heap_sift_down(heap, heap->n, 0);
     }
 }
 
-/* Puts the ranks kept in order, most urgent first (a heapsort, in place). */
+/* Puts the ranks kept in the heap's order (a heapsort, in place). */
 static void
 heap_sort(struct rank_heap *heap)
 {
     for (size_t end = heap->n; end > 1; end--) {
         rank_swap(&heap->items[0], &heap->items[end - 1]);
-        heap_sift_down(heap->items, end - 1, 0);
+        heap_sift_down(heap, end - 1, 0);
     }
 }
 
@@ -532,12 +545,15 @@ app_caseload(struct app *app, const struct actor *actor, int32_t as_of, int64_t 
     /* Rank from the stored clocks first: the people with an exit countdown come before everyone
      * else, in the order of their earliest soft-exit day (RULES.md §8).  Whoever the clocks
      * cannot answer for is evaluated; the rest only when the page reaches past the countdowns.
-     * Only the ranks up to the page's end are kept. */
+     * Only the ranks between the page and the nearer end of the caseload are kept: up to the
+     * page's end from the most urgent, or from the page's start to the least urgent. */
     size_t page_end = (size_t)(offset + limit) < n_ids ? (size_t)(offset + limit) : n_ids;
-    ranks = xmalloc(page_end * sizeof(*ranks));
+    bool from_least = n_ids - (size_t)offset < page_end;
+    size_t kept = from_least ? n_ids - (size_t)offset : page_end;
+    ranks = xmalloc(kept * sizeof(*ranks));
     known = xcalloc(n_ids, sizeof(*known));
     struct ranking ranking = {
-        .app = app, .as_of = as_of, .known = known, .best = {ranks, 0, page_end}};
+        .app = app, .as_of = as_of, .known = known, .best = {ranks, 0, kept, from_least ? -1 : 1}};
     if ((rc = app->store->ops->clocks_of_people(app->store, ids, n_ids, rank_next_from_clocks,
                                                 &ranking, err)) != 0)
         goto out;
@@ -549,9 +565,10 @@ app_caseload(struct app *app, const struct actor *actor, int32_t as_of, int64_t 
             goto out;
         ranking_offer(&ranking, &rank);
     }
-    /* A page that reaches past the countdowns needs everyone else's rank too. */
-    bool past_countdowns = page_end > ranking.n_countdowns;
-    for (size_t i = 0; i < n_ids && past_countdowns; i++) {
+    /* A page that reaches past the countdowns needs everyone else's rank too, and so do the
+     * least urgent ranks. */
+    bool everyone = from_least || page_end > ranking.n_countdowns;
+    for (size_t i = 0; i < n_ids && everyone; i++) {
         if (known[i] != RANK_AFTER_COUNTDOWNS)
             continue;
         if ((rc = rank_evaluate(app, ids[i], as_of, &in, &scratch, &rank, &known[i], err)) != 0)
@@ -560,11 +577,14 @@ app_caseload(struct app *app, const struct actor *actor, int32_t as_of, int64_t 
     }
     heap_sort(&ranking.best);
 
-    /* The page: each listed person is read as app_person_alerts reads one (audited). */
-    for (size_t k = (size_t)offset; k < ranking.best.n; k++)
-        if ((rc = caseload_add(app, actor, ranking.best.items[k].person_id, as_of, &in, &scratch,
-                               out, &ignored, err)) != 0)
+    /* The page: each listed person is read as app_person_alerts reads one (audited).  Place p of
+     * the caseload is kept at p, or, counted from the least urgent, at n_ids - 1 - p. */
+    for (size_t p = (size_t)offset; p < page_end; p++) {
+        size_t at = from_least ? n_ids - 1 - p : p;
+        if ((rc = caseload_add(app, actor, ranks[at].person_id, as_of, &in, &scratch, out, &ignored,
+                               err)) != 0)
             goto out;
+    }
 out:
     if (rc != 0) {
         out->n_people = 0;
