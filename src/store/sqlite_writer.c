@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ struct sqlite_writer {
     char *db_file;
     char *wal_file;
     pthread_mutex_t write_lock;
+    atomic_int writers_waiting; /* in sqlite_writer_lock */
     pthread_mutex_t sync_lock; /* guards the members below */
     pthread_cond_t sync_done;    /* a sync ended (sqlite_writer_sync) */
     pthread_cond_t batch_ended;  /* a batch ended (sqlite_writer_batch_wait) */
@@ -36,7 +38,6 @@ struct sqlite_writer {
     struct person_mark *marks;
     size_t n_marks, cap_marks;
     uint64_t global_mark;
-    int writers_waiting;  /* in sqlite_writer_lock */
     struct sqlite_batch *batch; /* the changes in the transaction left open, or NULL */
     uint64_t synced;      /* the commits known to be on disk: 1 .. synced */
     bool syncing;         /* a waiter is in fdatasync */
@@ -113,6 +114,7 @@ sqlite_writer_attach(const char *db_file, const char *wal_file, struct sqlite_wr
         w->wal_file = xstrdup(wal_file);
         w->read_log = read_log;
         pthread_mutex_init(&w->write_lock, NULL);
+        atomic_init(&w->writers_waiting, 0);
         pthread_mutex_init(&w->sync_lock, NULL);
         pthread_cond_init(&w->sync_done, NULL);
         pthread_cond_init(&w->batch_ended, NULL);
@@ -220,13 +222,9 @@ sqlite_writer_lock(struct sqlite_writer *w, int timeout_ms, struct br_error *err
     struct timespec deadline;
 
     sqlite_deadline_after_ms(&deadline, timeout_ms);
-    pthread_mutex_lock(&w->sync_lock);
-    w->writers_waiting++;
-    pthread_mutex_unlock(&w->sync_lock);
+    atomic_fetch_add(&w->writers_waiting, 1);
     int rc = pthread_mutex_timedlock(&w->write_lock, &deadline);
-    pthread_mutex_lock(&w->sync_lock);
-    w->writers_waiting--;
-    pthread_mutex_unlock(&w->sync_lock);
+    atomic_fetch_sub(&w->writers_waiting, 1);
     if (rc == 0)
         return 0;
     return br_error_set(err, BR_EIO, "cannot begin a transaction: %s",
@@ -256,7 +254,7 @@ sqlite_writer_batch_goes_on(struct sqlite_writer *w)
     pthread_mutex_lock(&w->sync_lock);
     int changes = w->batch != NULL ? w->batch->changes : 0;
     /* A checkpoint to finish wants the transaction over (sqlite_writer_checkpoint_finish). */
-    bool goes_on = w->writers_waiting > 0 && changes + 1 < SQLITE_WRITER_BATCH_MAX &&
+    bool goes_on = atomic_load(&w->writers_waiting) > 0 && changes + 1 < SQLITE_WRITER_BATCH_MAX &&
                    !w->checkpoint_to_finish;
     pthread_mutex_unlock(&w->sync_lock);
     return goes_on;
