@@ -389,7 +389,7 @@ rank_from_clocks(const struct app *app, int64_t id, const struct stored_clock *c
 }
 
 /* A caseload being ranked: where each of its people's rank came from, in the caseload's order,
- * the most urgent ranks so far, and how many people have an exit countdown. */
+ * the ranks kept for the page so far, and how many people have an exit countdown. */
 struct ranking {
     const struct app *app;
     int32_t as_of;
@@ -598,7 +598,7 @@ out:
     alert_list_cleanup(&scratch);
     inputs_cleanup(&in);
     /* Ranking a whole agency allocates and frees tens of megabytes at 1M people (everyone's id
-     * and where their rank came from, the ranks up to the page's end, each person's inputs in
+     * and where their rank came from, the ranks kept for the page, each person's inputs in
      * turn).  glibc keeps what a thread frees in that thread's arena, so
      * every worker that served such a caseload would keep it (bench/README.md, "The seventh
      * pass"): it goes back to the system now. */
