@@ -412,7 +412,8 @@ test_caseload_pages_agree(void **state)
 
 /* Pages of three over fourteen people (twelve with exit countdowns due on different days, one
  * without any, Ben only registered) come in the order of one page of all: the ranks kept for a
- * page (the most urgent up to its end) are the same as everyone's ranked. */
+ * page (from the nearer end of the caseload: the most urgent for the first pages, the least
+ * urgent for the last) are placed as everyone's ranked. */
 static void
 test_caseload_pages_of_many_agree(void **state)
 {
