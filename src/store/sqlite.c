@@ -175,7 +175,10 @@ enum stmt_id {
 };
 
 /* The columns a person, an enrollment, a service and a gap are read from, in order: record_load
- * and people_scan share the readers (the scan puts person_id first). */
+ * and people_scan share the readers (the scan puts person_id first).  The indexes by person of
+ * enrollments and services hold every column read here (schema migration 7), so that a record
+ * is read from them without its tables: a column added here belongs in them too (test_store
+ * test_record_reads_its_indexes_alone). */
 #define PERSON_COLUMNS "external_id, first_name, last_name, birth_date, sex, facts, version"
 #define ENROLLMENT_COLUMNS "id, program, eligibility_date, version"
 #define SERVICE_COLUMNS "id, program, code, start_date, end_date, projected_end_date, version"

@@ -60,8 +60,9 @@ remove_dir(const char *dir)
 /* ---- the schema: version 2 to the current one ------------------------------------------------ */
 
 /* A database made by a braid of schema version 2, with an agency, a user, a person, a service by
- * that user and a recorded exit, is migrated: its rows are kept (the exit with no reason), and
- * the declines table, the staff indexes and the agencies serving each person appear and work. */
+ * that user and a recorded exit, is migrated: its rows are kept (the exit with no reason), the
+ * declines table, the staff indexes and the agencies serving each person appear and work, and
+ * the record is read from the indexes by person rebuilt. */
 static void
 test_migrate_from_version_2(void **state)
 {
@@ -119,6 +120,21 @@ test_migrate_from_version_2(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(exits[0].exit_on, D("2026-01-10"));
     assert_string_equal(exits[0].reason, "");
+    /* The old service is read from the index migration 7 rebuilt (test_store
+     * test_record_reads_its_indexes_alone: the record is read from it alone). */
+    struct catalog catalog;
+    struct policy policy;
+    struct person_record record;
+    assert_int_equal(st->ops->catalog_load(st, &catalog, &policy, &err), 0);
+    person_record_init(&record);
+    assert_int_equal(st->ops->record_load(st, &catalog, 3, &record, &err), 0);
+    assert_int_equal(record.n_services, 1);
+    assert_int_equal(record.services[0].program, catalog_program_index(&catalog, "ADULT"));
+    assert_int_equal(record.services[0].start_on, D("2026-01-05"));
+    assert_int_equal(record.services[0].end_on, D("2026-01-10"));
+    assert_int_equal(record.services[0].version, 1);
+    person_record_cleanup(&record);
+    catalog_cleanup(&catalog);
     /* The staff index finds the person by the old service's staff. */
     int64_t *ids = NULL;
     size_t n_ids = 0, cap = 0;

@@ -734,6 +734,58 @@ test_record_load(void **state)
     assert_string_equal(provider, "Metro Community College:450000");
 }
 
+/* people_scan's callback for test_record_reads_its_indexes_alone: counts the services seen. */
+static int
+count_services(void *ctx, const struct stored_person *person, const struct person_record *record,
+               const struct stored_exit_state *exit_state)
+{
+    (void)person;
+    (void)exit_state;
+    *(size_t *)ctx += record->n_services;
+    return 0;
+}
+
+/* A person's enrollments and services are read from their indexes by person, never from their
+ * tables (schema migration 7): by record_load, and by the scans of the exit runs.  Asked of
+ * SQLite for the very statements the store prepared. */
+static void
+test_record_reads_its_indexes_alone(void **state)
+{
+    struct fixture *f = *state;
+    struct person_record record;
+    size_t scanned = 0;
+    int64_t person = add_person(f, "Ann", "Lee", "1990-01-01");
+    add_enrollment(f, person, "ADULT", "2026-01-05");
+    add_service(f, person, "ADULT", "CASE_MANAGEMENT", "2026-02-01", NULL);
+    add_service(f, person, "ADULT", "CASE_MANAGEMENT", "2026-01-10", "2026-01-20");
+
+    person_record_init(&record);
+    assert_int_equal(f->st->ops->record_load(f->st, &f->catalog, person, &record, &f->err), 0);
+    assert_int_equal(record.n_services, 2);
+    person_record_cleanup(&record);
+    struct store_scan no_facts = {0};
+    assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, &no_facts, count_services,
+                                             &scanned, &f->err),
+                     0);
+    assert_int_equal(scanned, 2);
+
+    static const struct {
+        const char *statement, *plan;
+    } reads[] = {
+        {"FROM enrollments WHERE person_id = ?", "USING COVERING INDEX enrollments_person"},
+        {"FROM services WHERE person_id = ?", "USING COVERING INDEX services_person"},
+        {"FROM enrollments WHERE person_id BETWEEN", "USING COVERING INDEX enrollments_person"},
+        {"FROM services WHERE person_id BETWEEN", "USING COVERING INDEX services_person"},
+    };
+    char plan[512];
+    for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+        store_plan(f, reads[i].statement, plan, sizeof(plan));
+        if (strstr(plan, reads[i].plan) == NULL)
+            fail_msg("%s reads its table: %s", reads[i].statement, plan);
+        assert_null(strstr(plan, "TEMP B-TREE"));
+    }
+}
+
 static void
 test_invalid_catalog_index(void **state)
 {
@@ -1966,6 +2018,7 @@ main(void)
         T(test_person_duplicates),
         T(test_identity_put),
         T(test_record_load),
+        T(test_record_reads_its_indexes_alone),
         T(test_invalid_catalog_index),
         T(test_service_update),
         T(test_service_funding),
