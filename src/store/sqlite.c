@@ -3125,12 +3125,12 @@ cursor_read(struct scan_cursor *c, const struct catalog *catalog, struct person_
 }
 
 /* Moves the cursor past rows of earlier people (none exist while foreign keys hold) and reads
- * the rows of person_id. */
+ * the rows of person_id; what names the reading in an error ("scan the people"). */
 static int
 cursor_take(struct scan_cursor *c, const struct catalog *catalog, int64_t person_id,
-            struct person_record *record, struct scan_exit_state *state, struct br_error *err)
+            struct person_record *record, struct scan_exit_state *state, const char *what,
+            struct br_error *err)
 {
-    const char *what = "scan the people";
     int rc = 0;
 
     if (!c->started) {
@@ -3167,12 +3167,11 @@ compare_exits(const void *a, const void *b)
     return (x->period > y->period) - (x->period < y->period);
 }
 
-/* Gets a scan statement with the range of ids bound. */
+/* Gets a scan statement with the range of ids bound; what names the reading in an error. */
 static int
 scan_stmt_get(struct sqlite_store *s, enum stmt_id id, const struct store_scan *scan,
-              sqlite3_stmt **stmt, struct br_error *err)
+              const char *what, sqlite3_stmt **stmt, struct br_error *err)
 {
-    const char *what = "scan the people";
     int rc;
 
     if ((rc = stmt_get(s, id, stmt, what, err)) != 0)
@@ -3205,11 +3204,11 @@ sqlite_people_scan(struct store *st, const struct catalog *catalog, const struct
 
     memset(&person, 0, sizeof(person));
     person_record_init(&record);
-    if ((rc = scan_stmt_get(s, facts ? STMT_SCAN_PEOPLE : STMT_SCAN_PEOPLE_HEADS, scan, &people,
-                            err)) != 0)
+    if ((rc = scan_stmt_get(s, facts ? STMT_SCAN_PEOPLE : STMT_SCAN_PEOPLE_HEADS, scan, what,
+                            &people, err)) != 0)
         goto out;
     for (size_t i = 0; i < n_children; i++) {
-        if ((rc = scan_stmt_get(s, children[i].kind, scan, &children[i].stmt, err)) != 0)
+        if ((rc = scan_stmt_get(s, children[i].kind, scan, what, &children[i].stmt, err)) != 0)
             goto out;
     }
     /* People is stepped first and stays active until the end, so the children, first stepped
@@ -3232,7 +3231,7 @@ sqlite_people_scan(struct store *st, const struct catalog *catalog, const struct
         person_record_reset(&record);
         state.n_clocks = state.n_exits = 0;
         for (size_t i = 0; i < n_children; i++) {
-            if ((rc = cursor_take(&children[i], catalog, id, &record, &state, err)) != 0)
+            if ((rc = cursor_take(&children[i], catalog, id, &record, &state, what, err)) != 0)
                 goto out;
         }
         if (state.n_clocks > 1)
@@ -3269,6 +3268,7 @@ sqlite_clocks_of_people(struct store *st, const int64_t *ids, size_t n, store_cl
                         void *ctx, struct br_error *err)
 {
     struct sqlite_store *s = sqlite_of(st);
+    const char *what = "load the exit clocks";
     struct scan_cursor clocks = {.kind = STMT_SCAN_CLOCKS};
     struct scan_exit_state state = {0};
     int rc = 0;
@@ -3276,9 +3276,9 @@ sqlite_clocks_of_people(struct store *st, const int64_t *ids, size_t n, store_cl
     for (size_t i = 1; i < n; i++) {
         if (ids[i] <= ids[i - 1])
             return br_error_set(err, BR_EINVAL,
-                                "cannot load the exit clocks: the people are not in ascending "
-                                "order of id (%" PRId64 " after %" PRId64 ")",
-                                ids[i], ids[i - 1]);
+                                "cannot %s: the people are not in ascending order of id (%" PRId64
+                                " after %" PRId64 ")",
+                                what, ids[i], ids[i - 1]);
     }
     if (n == 0)
         return 0;
@@ -3290,12 +3290,12 @@ sqlite_clocks_of_people(struct store *st, const int64_t *ids, size_t n, store_cl
                 sqlite3_reset(clocks.stmt);
             if (!one_pass)
                 range.first_id = range.last_id = ids[i];
-            if ((rc = scan_stmt_get(s, STMT_SCAN_CLOCKS, &range, &clocks.stmt, err)) != 0)
+            if ((rc = scan_stmt_get(s, STMT_SCAN_CLOCKS, &range, what, &clocks.stmt, err)) != 0)
                 break;
             clocks.started = clocks.done = false;
         }
         state.n_clocks = 0;
-        if ((rc = cursor_take(&clocks, NULL, ids[i], NULL, &state, err)) != 0)
+        if ((rc = cursor_take(&clocks, NULL, ids[i], NULL, &state, what, err)) != 0)
             break;
         if (state.n_clocks > 1)
             qsort(state.clocks, state.n_clocks, sizeof(*state.clocks), compare_clocks);

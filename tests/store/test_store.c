@@ -1266,6 +1266,21 @@ test_clocks_of_people(void **state)
     assert_int_equal(seen.n, 0);
     assert_int_equal(f->st->ops->clocks_of_people(f->st, most, 0, see_clocks, &seen, &f->err), 0);
     assert_int_equal(seen.n, 0);
+
+    /* A row written by something other than braid fails loudly, in the words of this read. */
+    char sql[128], expected[128];
+    snprintf(sql, sizeof(sql), "UPDATE exit_clocks SET group_key = 'NOPE' WHERE person_id = %lld",
+             (long long)cy);
+    exec_ok(f, sql);
+    snprintf(expected, sizeof(expected),
+             "cannot load the exit clocks: a row of person %lld has a group that is not in the "
+             "catalog",
+             (long long)cy);
+    for (size_t k = 0; k < 2; k++) {
+        assert_int_equal(
+            f->st->ops->clocks_of_people(f->st, sets[k], 3, see_clocks, &seen, &f->err), BR_EIO);
+        assert_string_equal(f->err.message, expected);
+    }
 }
 
 struct id_list {
