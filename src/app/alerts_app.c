@@ -14,7 +14,7 @@
  * The arrays are reused from person to person, as the store's *_load ops want. */
 struct alert_inputs {
     struct stored_person person;
-    struct case_note *notes; /* each owns its body */
+    struct case_note *notes; /* without their bodies (store.h note_heads_load) */
     size_t n_notes, cap_notes;
     struct contact *contacts;
     size_t n_contacts, cap_contacts;
@@ -46,8 +46,6 @@ static const struct alert_reach reach_all = {true, true, true, true, 0, 0};
 static void
 inputs_cleanup(struct alert_inputs *in)
 {
-    for (size_t i = 0; i < in->n_notes; i++)
-        free(in->notes[i].body);
     free(in->notes);
     free(in->contacts);
     free(in->plans);
@@ -103,8 +101,9 @@ inputs_load(struct app *app, int64_t person_id, const struct alert_reach *reach,
     xgrow(&in->declined, &in->cap_declined, in->n_declines + 1, sizeof(*in->declined));
     for (size_t i = 0; i < in->n_declines; i++)
         in->declined[i] = in->declines[i].rule;
-    if (reach->notes &&
-        (rc = ops->notes_load(st, person_id, &in->notes, &in->n_notes, &in->cap_notes, err)) != 0)
+    /* The alerts count notes and never read one: no bodies (store.h note_heads_load). */
+    if (reach->notes && (rc = ops->note_heads_load(st, person_id, &in->notes, &in->n_notes,
+                                                   &in->cap_notes, err)) != 0)
         return rc;
     if (reach->contacts && (rc = ops->contacts_load(st, person_id, &in->contacts, &in->n_contacts,
                                                     &in->cap_contacts, err)) != 0)

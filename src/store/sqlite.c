@@ -114,6 +114,7 @@ enum stmt_id {
     STMT_TOKEN_INSERT,
     STMT_TOKEN_USER,
     STMT_NOTES_OF,
+    STMT_NOTE_HEADS_OF,
     STMT_CONTACTS_OF,
     STMT_SESSION_INSERT,
     STMT_SESSION_GET,
@@ -183,6 +184,8 @@ enum stmt_id {
 #define ENROLLMENT_COLUMNS "id, program, eligibility_date, version"
 #define SERVICE_COLUMNS "id, program, code, start_date, end_date, projected_end_date, version"
 #define GAP_COLUMNS "id, program, reason, start_date, planned_end_date"
+/* A note without its body: the notes' index by person holds these (schema migration 8). */
+#define NOTE_COLUMNS "id, service_id, agency_id, author_id, written_on, confidential"
 /* The people a scan reads: ids ?1 to ?2. */
 #define SCAN_RANGE(column) column " BETWEEN ?1 AND ?2"
 /* An exit clock (c) with its program's position (p), and a recorded exit (e) likewise. */
@@ -366,8 +369,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_TOKEN_USER] = "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id "
                         "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active = 1",
     /* notes_load, contacts_load: one person's, oldest first (the person indexes). */
-    [STMT_NOTES_OF] = "SELECT id, service_id, agency_id, author_id, written_on, confidential, "
-                      "body FROM case_notes WHERE person_id = ? ORDER BY written_on, id",
+    [STMT_NOTES_OF] = "SELECT " NOTE_COLUMNS ", body FROM case_notes WHERE person_id = ? "
+                      "ORDER BY written_on, id",
+    [STMT_NOTE_HEADS_OF] = "SELECT " NOTE_COLUMNS " FROM case_notes WHERE person_id = ? "
+                           "ORDER BY written_on, id",
     [STMT_CONTACTS_OF] = "SELECT id, staff_id, contacted_on, method, responded, outcome "
                          "FROM contacts WHERE person_id = ? ORDER BY contacted_on, id",
 
@@ -3663,11 +3668,11 @@ sqlite_close(struct store *st)
 
 /* ---- case notes and contacts of a person ---------------------------------------------------- */
 
+/* notes_load, and note_heads_load when bodies is false (each body NULL). */
 static int
-sqlite_notes_load(struct store *st, int64_t person_id, struct case_note **notes, size_t *n,
-                  size_t *cap, struct br_error *err)
+load_notes(struct sqlite_store *s, int64_t person_id, bool bodies, struct case_note **notes,
+           size_t *n, size_t *cap, struct br_error *err)
 {
-    struct sqlite_store *s = sqlite_of(st);
     const char *what = "load the person's case notes";
     const char *bad = NULL;
     sqlite3_stmt *stmt = NULL;
@@ -3676,7 +3681,7 @@ sqlite_notes_load(struct store *st, int64_t person_id, struct case_note **notes,
     for (size_t i = 0; i < *n; i++)
         free((*notes)[i].body);
     *n = 0;
-    if ((rc = stmt_get(s, STMT_NOTES_OF, &stmt, what, err)) != 0)
+    if ((rc = stmt_get(s, bodies ? STMT_NOTES_OF : STMT_NOTE_HEADS_OF, &stmt, what, err)) != 0)
         return rc;
     struct binder b = bind_start(stmt);
     bind_int64(&b, person_id);
@@ -3695,7 +3700,7 @@ sqlite_notes_load(struct store *st, int64_t person_id, struct case_note **notes,
             row_problem(&r, "no date");
         if ((bad = r.bad) != NULL)
             break;
-        note.body = xstrdup(row_text(&r));
+        note.body = bodies ? xstrdup(row_text(&r)) : NULL;
         xgrow(notes, cap, *n + 1, sizeof(**notes));
         (*notes)[(*n)++] = note;
     }
@@ -3706,6 +3711,20 @@ sqlite_notes_load(struct store *st, int64_t person_id, struct case_note **notes,
     if (rc != SQLITE_DONE)
         return fail(rc, what, err);
     return 0;
+}
+
+static int
+sqlite_notes_load(struct store *st, int64_t person_id, struct case_note **notes, size_t *n,
+                  size_t *cap, struct br_error *err)
+{
+    return load_notes(sqlite_of(st), person_id, true, notes, n, cap, err);
+}
+
+static int
+sqlite_note_heads_load(struct store *st, int64_t person_id, struct case_note **notes, size_t *n,
+                       size_t *cap, struct br_error *err)
+{
+    return load_notes(sqlite_of(st), person_id, false, notes, n, cap, err);
 }
 
 static int
@@ -5102,6 +5121,7 @@ static const struct store_ops sqlite_ops = {
     .token_user = sqlite_token_user,
     .backup = sqlite_backup,
     .notes_load = sqlite_notes_load,
+    .note_heads_load = sqlite_note_heads_load,
     .contacts_load = sqlite_contacts_load,
     .session_insert = sqlite_session_insert,
     .session_get = sqlite_session_get,

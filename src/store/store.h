@@ -25,7 +25,7 @@
 #include "core/record.h"
 
 /* The schema version this binary writes; a database newer than this is refused. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 #define STORE_TEXT_SIZE 256
 #define STORE_EMAIL_SIZE 128
@@ -354,6 +354,10 @@ struct store_ops {
      * bodies (each loaded note owns its body) and then the array. */
     int (*notes_load)(struct store *st, int64_t person_id, struct case_note **notes, size_t *n,
                       size_t *cap, struct br_error *err);
+    /* As notes_load, without the bodies (each body NULL), from the notes' index by person alone:
+     * for the alerts, which count notes and never read one. */
+    int (*note_heads_load)(struct store *st, int64_t person_id, struct case_note **notes,
+                           size_t *n, size_t *cap, struct br_error *err);
     int (*contacts_load)(struct store *st, int64_t person_id, struct contact **contacts,
                          size_t *n, size_t *cap, struct br_error *err);
 

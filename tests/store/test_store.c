@@ -904,6 +904,39 @@ test_notes_and_contacts(void **state)
     struct case_note empty = {0, person, 0, 0, 0, D("2026-01-13"), false, NULL};
     assert_int_equal(f->st->ops->note_insert(f->st, &empty, &f->err), BR_EINVAL);
 
+    /* Loaded with their bodies, and without them (for the alerts) from the notes' index by
+     * person alone (schema migration 8): the same notes, in the same order. */
+    struct case_note *full = NULL, *heads = NULL;
+    size_t n_full = 0, cap_full = 0, n_heads = 0, cap_heads = 0;
+    assert_int_equal(f->st->ops->notes_load(f->st, person, &full, &n_full, &cap_full, &f->err), 0);
+    assert_int_equal(
+        f->st->ops->note_heads_load(f->st, person, &heads, &n_heads, &cap_heads, &f->err), 0);
+    assert_int_equal(n_full, 2);
+    assert_int_equal(n_heads, 2);
+    for (size_t i = 0; i < n_full; i++) {
+        assert_string_equal(full[i].body, body);
+        assert_null(heads[i].body);
+        assert_int_equal(heads[i].id, full[i].id);
+        assert_int_equal(heads[i].person_id, full[i].person_id);
+        assert_int_equal(heads[i].service_id, full[i].service_id);
+        assert_int_equal(heads[i].agency_id, full[i].agency_id);
+        assert_int_equal(heads[i].author_id, full[i].author_id);
+        assert_int_equal(heads[i].written_on, full[i].written_on);
+        assert_int_equal(heads[i].confidential, full[i].confidential);
+        free(full[i].body);
+    }
+    assert_int_equal(full[0].id, note.id);
+    assert_int_equal(full[0].service_id, service);
+    assert_true(full[0].confidential);
+    assert_int_equal(full[1].service_id, 0);
+    free(full);
+    free(heads);
+    char plan[512];
+    store_plan(f, "confidential FROM case_notes WHERE person_id = ?", plan, sizeof(plan));
+    if (strstr(plan, "USING COVERING INDEX case_notes_person") == NULL)
+        fail_msg("the notes without bodies are read from their table: %s", plan);
+    assert_null(strstr(plan, "TEMP B-TREE"));
+
     struct contact contact = {0, person, author, D("2026-02-01"), CONTACT_LETTER, false, ""};
     snprintf(contact.outcome, sizeof(contact.outcome), "no response");
     assert_int_equal(f->st->ops->contact_insert(f->st, &contact, &f->err), 0);
