@@ -13,6 +13,7 @@
 
 #define APPLY_BATCH 500 /* people per transaction in the nightly run */
 #define MAX_CLOCKS 64
+#define APPLY_READ_AHEAD_MIN 100 /* fewer people due than this: the run's own connection reads */
 
 struct id_list {
     int64_t *ids;
@@ -28,30 +29,190 @@ collect_id(void *ctx, int64_t person_id)
     return 0;
 }
 
+/* The reading side of a nightly run on two connections: while the run's own connection writes
+ * the people of a batch one by one, this one loads and determines the people after them, on the
+ * other processor.  It reads a batch only while the run holds the write lock for it, and so sees
+ * what a load inside the batch's transaction would: no other writer can commit before the batch
+ * does, and the run writes no record, only exits, clocks, plans and the audit log. */
+struct read_ahead {
+    struct app app; /* its own connection to the database */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* signalled on every change of the fields below */
+    const int64_t *ids;     /* the batch's people; NULL between batches */
+    size_t n;
+    size_t ready; /* results[0..ready) are determined */
+    bool busy;    /* reading ids[ready], outside the lock */
+    bool stopping;
+    int rc; /* reading failed: err says why, and ready stays where it is */
+    struct br_error err;
+    int32_t as_of;
+    struct exit_result results[APPLY_BATCH];
+};
+
+static void *
+read_ahead_main(void *arg)
+{
+    struct read_ahead *r = arg;
+    struct store *st = r->app.store;
+
+    pthread_mutex_lock(&r->lock);
+    for (;;) {
+        while (!r->stopping && (r->ids == NULL || r->ready == r->n || r->rc != 0))
+            pthread_cond_wait(&r->changed, &r->lock);
+        if (r->stopping)
+            break;
+        size_t i = r->ready;
+        int64_t person_id = r->ids[i];
+        r->busy = true;
+        pthread_mutex_unlock(&r->lock);
+
+        struct br_error err;
+        br_error_clear(&err);
+        int rc = st->ops->record_load(st, &r->app.catalog, person_id, &r->app.record, &err);
+        if (rc == 0)
+            exit_determine(&r->app.catalog, &r->app.policy, &r->app.record, r->as_of,
+                           &r->results[i]);
+
+        pthread_mutex_lock(&r->lock);
+        r->busy = false;
+        if (rc != 0) {
+            r->rc = rc;
+            r->err = err;
+        } else {
+            r->ready++;
+        }
+        pthread_cond_broadcast(&r->changed);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+static void
+read_ahead_free(struct read_ahead *r)
+{
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->changed);
+    for (size_t i = 0; i < APPLY_BATCH; i++)
+        exit_result_cleanup(&r->results[i]);
+    app_close(&r->app);
+    free(r);
+}
+
+/* Opens the second connection and starts its thread; NULL when either fails (a database in
+ * memory has no second connection: it opens an empty one, without a catalog), and the run then
+ * reads through its own connection. */
+static struct read_ahead *
+read_ahead_start(const struct app *app, int32_t as_of)
+{
+    struct read_ahead *r = xcalloc(1, sizeof(*r));
+    struct br_error err;
+
+    if (app_open(&r->app, app->db_path, &err) != 0) {
+        free(r);
+        return NULL;
+    }
+    r->as_of = as_of;
+    for (size_t i = 0; i < APPLY_BATCH; i++)
+        exit_result_init(&r->results[i]);
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->changed, NULL);
+    if (pthread_create(&r->thread, NULL, read_ahead_main, r) != 0) {
+        read_ahead_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void
+read_ahead_stop(struct read_ahead *r)
+{
+    pthread_mutex_lock(&r->lock);
+    r->stopping = true;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->lock);
+    pthread_join(r->thread, NULL);
+    read_ahead_free(r);
+}
+
+/* Hands the reader the people of a batch whose write transaction is open. */
+static void
+read_ahead_batch(struct read_ahead *r, const int64_t *ids, size_t n)
+{
+    pthread_mutex_lock(&r->lock);
+    r->ids = ids;
+    r->n = n;
+    r->ready = 0;
+    r->rc = 0;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* Ends the batch before its transaction does, whether it went well or not: the reader reads no
+ * further, and the person it was reading is finished. */
+static void
+read_ahead_batch_end(struct read_ahead *r)
+{
+    pthread_mutex_lock(&r->lock);
+    r->ids = NULL;
+    while (r->busy)
+        pthread_cond_wait(&r->changed, &r->lock);
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* The determination of the batch's k-th person, person_id: from the reader when there is one,
+ * else loaded and determined here, into app->exits. */
 static int
-apply_batch(struct app *app, const struct id_list *due, size_t from, size_t to, int32_t as_of,
-            struct exit_run_report *report, struct br_error *err)
+determine_due(struct app *app, struct read_ahead *reader, size_t k, int64_t person_id,
+              int32_t as_of, struct exit_result **out, struct br_error *err)
+{
+    if (reader == NULL) {
+        int rc =
+            app->store->ops->record_load(app->store, &app->catalog, person_id, &app->record, err);
+        if (rc != 0)
+            return rc;
+        exit_determine(&app->catalog, &app->policy, &app->record, as_of, &app->exits);
+        *out = &app->exits;
+        return 0;
+    }
+    pthread_mutex_lock(&reader->lock);
+    while (reader->ready <= k && reader->rc == 0)
+        pthread_cond_wait(&reader->changed, &reader->lock);
+    int rc = reader->ready > k ? 0 : reader->rc;
+    if (rc != 0)
+        *err = reader->err;
+    pthread_mutex_unlock(&reader->lock);
+    *out = &reader->results[k];
+    return rc;
+}
+
+static int
+apply_batch(struct app *app, struct read_ahead *reader, const struct id_list *due, size_t from,
+            size_t to, int32_t as_of, struct exit_run_report *report, struct br_error *err)
 {
     struct exit_sync_counts counts = {0};
     struct plan_exit_result plan;
+    struct exit_result *exits = NULL;
     long plans_closed = 0;
     int rc = app->store->ops->begin(app->store, err);
     if (rc != 0)
         return rc;
+    if (reader != NULL)
+        read_ahead_batch(reader, due->ids + from, to - from);
     for (size_t i = from; i < to && rc == 0; i++) {
-        rc = app->store->ops->record_load(app->store, &app->catalog, due->ids[i], &app->record,
-                                          err);
+        rc = determine_due(app, reader, i - from, due->ids[i], as_of, &exits, err);
         if (rc != 0)
             break;
-        exit_determine(&app->catalog, &app->policy, &app->record, as_of, &app->exits);
         long recorded = counts.recorded;
-        rc = app_sync_exits(app, due->ids[i], &app->exits, report->run_id, &counts, err);
+        rc = app_sync_exits(app, due->ids[i], exits, report->run_id, &counts, err);
         /* RULES.md §4 end: at exit the IEP/ISS closes (records.h), in the same transaction. */
         if (rc == 0 && counts.recorded > recorded &&
-            (rc = app_close_plan_at_group_exit(app, due->ids[i], &app->exits, &plan, err)) == 0 &&
+            (rc = app_close_plan_at_group_exit(app, due->ids[i], exits, &plan, err)) == 0 &&
             plan.plan_id != 0)
             plans_closed++;
     }
+    if (reader != NULL)
+        read_ahead_batch_end(reader);
     if (rc != 0) {
         app->store->ops->rollback(app->store);
         return rc;
@@ -66,16 +227,19 @@ apply_batch(struct app *app, const struct id_list *due, size_t from, size_t to, 
 }
 
 int
-app_exits_apply(struct app *app, int32_t as_of, struct exit_run_report *report,
+app_exits_apply(struct app *app, int32_t as_of, int threads, struct exit_run_report *report,
                 app_progress_fn progress, void *progress_ctx, struct br_error *err)
 {
     struct id_list due = {0};
     struct store *st = app->store;
+    struct read_ahead *reader = NULL;
     int rc;
 
     memset(report, 0, sizeof(*report));
     if ((rc = st->ops->clocks_due(st, as_of, collect_id, &due, err)) != 0)
         goto out;
+    if (threads > 1 && due.n >= APPLY_READ_AHEAD_MIN)
+        reader = read_ahead_start(app, as_of);
     if ((rc = st->ops->begin(st, err)) != 0)
         goto out;
     if ((rc = st->ops->exit_run_begin(st, as_of, &report->run_id, err)) != 0 ||
@@ -85,7 +249,7 @@ app_exits_apply(struct app *app, int32_t as_of, struct exit_run_report *report,
     }
     for (size_t from = 0; from < due.n; from += APPLY_BATCH) {
         size_t to = from + APPLY_BATCH < due.n ? from + APPLY_BATCH : due.n;
-        if ((rc = apply_batch(app, &due, from, to, as_of, report, err)) != 0)
+        if ((rc = apply_batch(app, reader, &due, from, to, as_of, report, err)) != 0)
             goto out;
         if (progress)
             progress(progress_ctx, (long)to, (long)due.n);
@@ -113,6 +277,8 @@ app_exits_apply(struct app *app, int32_t as_of, struct exit_run_report *report,
     }
     rc = st->ops->commit(st, err);
 out:
+    if (reader != NULL)
+        read_ahead_stop(reader);
     free(due.ids);
     return rc;
 }

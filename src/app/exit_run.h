@@ -20,8 +20,11 @@ typedef void (*app_progress_fn)(void *ctx, long done, long total);
 
 /* Records the soft exits due as of as_of: only people whose stored clock names a review day on
  * or before as_of are examined (an index range, not a scan).  Idempotent: a second run with the
- * same date records nothing.  Commits in batches; a crash loses at most the batch under way. */
-int app_exits_apply(struct app *app, int32_t as_of, struct exit_run_report *report,
+ * same date records nothing.  Commits in batches; a crash loses at most the batch under way.
+ * With threads > 1 (and enough people due), a second connection loads and determines the people
+ * ahead of the one writing, on another processor; more than two connections add nothing, since
+ * the writes go one at a time.  The exits, clocks and plans are the same either way. */
+int app_exits_apply(struct app *app, int32_t as_of, int threads, struct exit_run_report *report,
                     app_progress_fn progress, void *progress_ctx, struct br_error *err);
 
 /* Recomputes every person's clocks from their record (as of the day each was computed) and

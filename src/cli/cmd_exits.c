@@ -31,12 +31,11 @@
 #define EXITS_PROGRESS_EVERY 10000 /* lines between progress updates on a terminal */
 #define EXITS_MAX_THREADS 16
 #define EXITS_SYNOPSIS                                                                             \
-    "braid exits --input FILE --as-of YYYY-MM-DD [--catalog FILE]\n"                             \
-    "       braid exits [--db PATH] (--as-of YYYY-MM-DD [--apply] | --verify [--threads N])"
+    "braid exits --input FILE --as-of YYYY-MM-DD [--catalog FILE]\n"                               \
+    "       braid exits [--db PATH] (--as-of YYYY-MM-DD [--apply [--threads N]] | --verify "       \
+    "[--threads N])"
 
-
-/* Opens the input file for reading.  Returns the descriptor, or -1 with errno set. */
-/* --verify's default: one connection per processor online. */
+/* --apply's and --verify's default: one connection per processor online. */
 static int
 default_threads(void)
 {
@@ -44,6 +43,7 @@ default_threads(void)
     return n < 1 ? 1 : n > EXITS_MAX_THREADS ? EXITS_MAX_THREADS : (int)n;
 }
 
+/* Opens the input file for reading.  Returns the descriptor, or -1 with errno set. */
 static int
 open_input(const char *path)
 {
@@ -58,7 +58,8 @@ open_input(const char *path)
 static void
 exits_usage(FILE *out)
 {
-    fprintf(out, "usage: %s\n"
+    fprintf(out,
+            "usage: %s\n"
             "\n"
             "Determines, for each person bundle in FILE (JSON Lines, one person per line), every\n"
             "period of participation as of the date: entry, status, exit date, what holds the\n"
@@ -79,7 +80,10 @@ exits_usage(FILE *out)
             "  braid exits --as-of D            every person's determination, one JSON line each\n"
             "  braid exits --as-of D --apply    the nightly run: records the soft exits due on or\n"
             "                                   before D (idempotent), reopens exits that late\n"
-            "                                   services undid, and prints a summary\n"
+            "                                   services undid, and prints a summary; with\n"
+            "                                   --threads 2 or more (the default on two\n"
+            "                                   processors), a second connection reads the\n"
+            "                                   people due ahead of the writes\n"
             "  braid exits --verify             recomputes every stored exit clock from the\n"
             "                                   services and lists any mismatch (exit status 1),\n"
             "                                   on --threads N connections side by side\n"
@@ -96,7 +100,7 @@ struct exits_options {
     const char *db; /* database mode when no --input */
     bool apply;
     bool verify;
-    long threads; /* --verify: connections read side by side */
+    long threads; /* --apply and --verify: connections to the database */
 };
 
 /* Returns -1 to go on, else the exit status to return now. */
@@ -164,8 +168,8 @@ exits_parse_options(int argc, char **argv, struct exits_options *opts)
                         "a database: use one or the other\n");
         goto usage;
     }
-    if (opts->threads > 0 && !opts->verify) {
-        fprintf(stderr, "braid exits: --threads applies to --verify only\n");
+    if (opts->threads > 0 && !opts->verify && !opts->apply) {
+        fprintf(stderr, "braid exits: --threads applies to --apply and --verify only\n");
         goto usage;
     }
     if (opts->apply && opts->verify) {

@@ -51,7 +51,7 @@ exits_database(const char *db, int32_t as_of, bool apply, bool verify, int threa
     br_error_clear(&err);
     if (apply) {
         progress_init(&progress, "recording exits");
-        if (app_exits_apply(&app, as_of, &report, progress_update, &progress, &err) != 0) {
+        if (app_exits_apply(&app, as_of, threads, &report, progress_update, &progress, &err) != 0) {
             progress_finish(&progress);
             cli_print_error("exits --apply", &err);
             status = CLI_INPUT_FAILED;

@@ -1,6 +1,7 @@
 /* test_crash_cli.c — a kill -9 in the middle of the nightly exit run loses only the batch under
  * way: the database stays intact and consistent, and running again finishes the job with exactly
- * the exits an uninterrupted run records. */
+ * the exits an uninterrupted run records.  And the run on two connections, one reading ahead of
+ * the writes, leaves what the run on one leaves. */
 #include "testutil.h"
 
 #include <signal.h>
@@ -56,10 +57,60 @@ query(const char *db_path, const char *sql)
 }
 
 static void
+exec_sql(const char *db_path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        fail_msg("cannot run %s on %s: %s", sql, db_path, sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+/* The one text sql's first row holds (malloc'd). */
+static char *
+query_text(const char *db_path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    char *text = NULL;
+    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != NULL)
+        text = strdup((const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    assert_non_null(text);
+    return text;
+}
+
+/* Copies the database from (a backup) with its key file (a hard link). */
+static void
 copy_file(const char *from, const char *to)
 {
     const char *args[] = {braid, "backup", to, "--db", from, NULL};
     assert_int_equal(run(args), 0);
+    char key[160], key_copy[160];
+    snprintf(key, sizeof(key), "%s.key", from);
+    snprintf(key_copy, sizeof(key_copy), "%s.key", to);
+    assert_int_equal(link(key, key_copy), 0);
+}
+
+/* Two copies of the demo database (made once for the file's tests), in dir as name_a and
+ * name_b, their paths into a and b. */
+static void
+two_copies(const char *name_a, char *a, const char *name_b, char *b, size_t size)
+{
+    char base[128];
+    path(base, sizeof(base), "base.db");
+    if (access(base, F_OK) != 0) {
+        const char *demo[] = {braid,  "demo",    "--db",       base, "--people",
+                              PEOPLE, "--as-of", "2026-06-30", NULL};
+        assert_int_equal(run(demo), 0);
+    }
+    path(a, size, name_a);
+    path(b, size, name_b);
+    copy_file(base, a);
+    copy_file(base, b);
 }
 
 static void
@@ -73,23 +124,8 @@ static void
 test_kill_during_exit_run(void **state)
 {
     (void)state;
-    char base[128], whole[128], crashed[128];
-    path(base, sizeof(base), "base.db");
-    path(whole, sizeof(whole), "whole.db");
-    path(crashed, sizeof(crashed), "crashed.db");
-
-    const char *demo[] = {braid, "demo", "--db", base, "--people", PEOPLE, "--as-of", "2026-06-30",
-                          NULL};
-    assert_int_equal(run(demo), 0);
-    copy_file(base, whole);
-    copy_file(base, crashed);
-    /* The key file goes with the database; a backup does not copy it. */
-    char key[160], key_copy[160];
-    snprintf(key, sizeof(key), "%s.key", base);
-    snprintf(key_copy, sizeof(key_copy), "%s.key", whole);
-    assert_int_equal(link(key, key_copy), 0);
-    snprintf(key_copy, sizeof(key_copy), "%s.key", crashed);
-    assert_int_equal(link(key, key_copy), 0);
+    char whole[128], crashed[128];
+    two_copies("whole.db", whole, "crashed.db", crashed, sizeof(whole));
 
     /* The reference: an uninterrupted run. */
     const char *apply_whole[] = {braid, "exits", "--db", whole, "--as-of", AS_OF, "--apply", NULL};
@@ -131,6 +167,62 @@ test_kill_during_exit_run(void **state)
     assert_int_equal(run(verify), 0);
 }
 
+/* What a nightly run leaves, but for the times: the exit run, the exits, the clocks, the plans
+ * and their goals, and the audit log's entries. */
+static char *
+run_outcome(const char *db)
+{
+    return query_text(
+        db, "SELECT (SELECT group_concat(x, ';') FROM (SELECT json_array(id, as_of, examined, "
+            "recorded, reopened) AS x FROM exit_runs ORDER BY id)) || '|' || "
+            "(SELECT group_concat(x, ';') FROM (SELECT json_array(person_id, program, period, "
+            "entry_date, exit_date, determined_on, run_id) AS x FROM exits "
+            "ORDER BY person_id, program, period)) || '|' || "
+            "(SELECT group_concat(x, ';') FROM (SELECT json_array(person_id, group_key, period, "
+            "status, last_service_date, soft_exit_date, held_by, review_on, computed_on) AS x "
+            "FROM exit_clocks ORDER BY person_id, group_key)) || '|' || "
+            "(SELECT group_concat(x, ';') FROM (SELECT json_array(id, closed_on) AS x "
+            "FROM plans ORDER BY id)) || '|' || "
+            "(SELECT group_concat(x, ';') FROM (SELECT json_array(id, status, closed_on) AS x "
+            "FROM goals ORDER BY id)) || '|' || "
+            "(SELECT group_concat(x, ';') FROM (SELECT json_array(id, user_id, person_id, "
+            "action, entity, entity_id, before, after) AS x FROM audit_log ORDER BY id))");
+}
+
+/* The nightly run on two connections (one reading ahead of the writes) leaves what the run on
+ * one leaves, to the last audit entry, over several batches. */
+static void
+test_apply_threads_agree(void **state)
+{
+    (void)state;
+    char one[128], two[128];
+    two_copies("one.db", one, "two.db", two, sizeof(one));
+    /* The demo writes no plans: every 7th person due gets an open IEP with a goal, which the run
+     * closes with their exit. */
+    static const char plans[] =
+        "INSERT INTO plans (person_id, kind, created_on) SELECT DISTINCT person_id, 'IEP', "
+        "'2026-01-05' FROM exit_clocks WHERE review_on <= '" AS_OF "' AND person_id % 7 = 0;"
+        "INSERT INTO goals (person_id, plan_id, type, description) "
+        "SELECT person_id, id, 'EMPLOYMENT', 'a job in the trade' FROM plans;";
+    exec_sql(one, plans);
+    exec_sql(two, plans);
+
+    const char *apply_one[] = {braid, "exits", "--db", one, "--as-of", AS_OF, "--apply",
+                               "--threads", "1", NULL};
+    const char *apply_two[] = {braid, "exits", "--db", two, "--as-of", AS_OF, "--apply",
+                               "--threads", "2", NULL};
+    assert_int_equal(run(apply_one), 0);
+    assert_int_equal(run(apply_two), 0);
+    /* Several batches of 500, and plans closed among the changes compared. */
+    assert_true(query(one, "SELECT examined FROM exit_runs") > 1500);
+    assert_true(query(one, "SELECT count(*) FROM plans WHERE closed_on IS NOT NULL") > 50);
+
+    char *outcome_one = run_outcome(one), *outcome_two = run_outcome(two);
+    assert_string_equal(outcome_one, outcome_two);
+    free(outcome_one);
+    free(outcome_two);
+}
+
 static int
 setup(void **state)
 {
@@ -156,6 +248,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kill_during_exit_run),
+        cmocka_unit_test(test_apply_threads_agree),
     };
     return cmocka_run_group_tests_name("crash", tests, setup, teardown);
 }

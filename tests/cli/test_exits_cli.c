@@ -828,7 +828,7 @@ test_verify_threads(void **state)
     assert_usage_error(zero, "--threads must be a whole number from 1 to 16");
     const char *not_verify[] = {"exits", "--db", db, "--as-of", "2026-11-23", "--threads", "2",
                                 NULL};
-    assert_usage_error(not_verify, "--threads applies to --verify only");
+    assert_usage_error(not_verify, "--threads applies to --apply and --verify only");
     free(people);
     char side[4200];
     static const char *const suffixes[] = {"",       "-wal",       "-shm",      ".key",

@@ -304,12 +304,12 @@ test_nightly_run_records_once_and_late_service_reopens(void **state)
 
     /* Day 90: nobody is due yet. */
     br_error_clear(&err);
-    assert_int_equal(app_exits_apply(&f->app, D("2026-04-10"), &report, NULL, NULL, &err), 0);
+    assert_int_equal(app_exits_apply(&f->app, D("2026-04-10"), 1, &report, NULL, NULL, &err), 0);
     assert_int_equal(report.examined, 0);
     assert_int_equal(report.recorded, 0);
 
     /* Day 91: both programs exit on one date, retroactive to the last qualifying service. */
-    assert_int_equal(app_exits_apply(&f->app, D("2026-04-11"), &report, NULL, NULL, &err), 0);
+    assert_int_equal(app_exits_apply(&f->app, D("2026-04-11"), 1, &report, NULL, NULL, &err), 0);
     assert_int_equal(report.examined, 1);
     assert_int_equal(report.recorded, 2);
     assert_int_equal(count(f, "SELECT count(*) FROM exits WHERE exit_date = '2026-01-10' AND "
@@ -317,7 +317,7 @@ test_nightly_run_records_once_and_late_service_reopens(void **state)
                      2);
 
     /* Idempotent: a second run records nothing new and examines nobody. */
-    assert_int_equal(app_exits_apply(&f->app, D("2026-04-11"), &report, NULL, NULL, &err), 0);
+    assert_int_equal(app_exits_apply(&f->app, D("2026-04-11"), 1, &report, NULL, NULL, &err), 0);
     assert_int_equal(report.examined, 0);
     assert_int_equal(report.recorded, 0);
     assert_int_equal(count(f, "SELECT count(*) FROM exits"), 2);

@@ -263,9 +263,9 @@ test_every_reader_sees_the_manual_exit(void **state)
 
     /* The nightly run, today and past the soft-exit day, finds nothing due and records nothing
      * more; --verify recomputes the same clock. */
-    assert_int_equal(app_exits_apply(&f->app, D(TODAY), &report, NULL, NULL, &f->err), 0);
+    assert_int_equal(app_exits_apply(&f->app, D(TODAY), 1, &report, NULL, NULL, &f->err), 0);
     assert_int_equal(report.examined, 0);
-    assert_int_equal(app_exits_apply(&f->app, D("2026-12-21"), &report, NULL, NULL, &f->err), 0);
+    assert_int_equal(app_exits_apply(&f->app, D("2026-12-21"), 1, &report, NULL, NULL, &f->err), 0);
     assert_int_equal(report.recorded, 0);
     assert_int_equal(
         count(f, "SELECT count(*) FROM exits WHERE person_id = %lld", (long long)f->person), 2);
@@ -397,13 +397,13 @@ test_nightly_run_closes_the_plan(void **state)
     assert_int_equal(serve(f, other, "ADULT", "CASE_MANAGEMENT", "2026-03-02", "2026-03-05"), 0);
 
     /* Not yet: 2026-12-19 is before Max's soft-exit day. */
-    assert_int_equal(app_exits_apply(&f->app, D("2026-12-19"), &report, NULL, NULL, &f->err), 0);
+    assert_int_equal(app_exits_apply(&f->app, D("2026-12-19"), 1, &report, NULL, NULL, &f->err), 0);
     assert_int_equal(report.recorded, 1); /* Olga's ADULT, and nothing of Max's */
     assert_int_equal(report.plans_closed, 0);
     assert_int_equal(count(f, "SELECT count(*) FROM plans WHERE closed_on IS NULL"), 1);
 
     f->app.today = D("2026-12-20");
-    assert_int_equal(app_exits_apply(&f->app, D("2026-12-20"), &report, NULL, NULL, &f->err), 0);
+    assert_int_equal(app_exits_apply(&f->app, D("2026-12-20"), 1, &report, NULL, NULL, &f->err), 0);
     assert_int_equal(report.recorded, 2); /* Max's ADULT and WP */
     assert_int_equal(report.plans_closed, 1);
     assert_int_equal(count(f,
@@ -422,7 +422,7 @@ test_nightly_run_closes_the_plan(void **state)
                            (long long)f->person),
                      1);
     /* Again: nothing more. */
-    assert_int_equal(app_exits_apply(&f->app, D("2026-12-20"), &report, NULL, NULL, &f->err), 0);
+    assert_int_equal(app_exits_apply(&f->app, D("2026-12-20"), 1, &report, NULL, NULL, &f->err), 0);
     assert_int_equal(report.plans_closed, 0);
     assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE action = 'plan.close_at_exit'"),
                      1);
