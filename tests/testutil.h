@@ -25,6 +25,15 @@ D(const char *text)
     return d;
 }
 
+/* Runs sql on db; the test fails, naming SQLite's error, unless it succeeds. */
+static inline void
+exec_ok(sqlite3 *db, const char *sql)
+{
+    char *message = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &message) != SQLITE_OK)
+        fail_msg("%s: %s", sql, message != NULL ? message : "(no message)");
+}
+
 /* One number from sql, on a connection of its own to the SQLite file path (as another process
  * would see it); with_reads attaches the file's log of reads (path-reads) as "reads". */
 static inline long

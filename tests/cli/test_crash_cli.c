@@ -61,8 +61,7 @@ exec_sql(const char *db_path, const char *sql)
 {
     sqlite3 *db;
     assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
-    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        fail_msg("cannot run %s on %s: %s", sql, db_path, sqlite3_errmsg(db));
+    exec_ok(db, sql);
     sqlite3_close(db);
 }
 

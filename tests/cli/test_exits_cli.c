@@ -786,14 +786,10 @@ test_verify_threads(void **state)
 
     /* Move the soft-exit day of the first, a middle and the last person's clocks. */
     assert_int_equal(sqlite3_open(db, &conn), SQLITE_OK);
-    assert_int_equal(
-        sqlite3_exec(conn,
-                     "UPDATE exit_clocks SET soft_exit_date = '2030-01-01' WHERE person_id IN "
-                     "((SELECT min(person_id) FROM exit_clocks), "
-                     "(SELECT person_id FROM exit_clocks ORDER BY person_id LIMIT 1 OFFSET 1500), "
-                     "(SELECT max(person_id) FROM exit_clocks))",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
+    exec_ok(conn, "UPDATE exit_clocks SET soft_exit_date = '2030-01-01' WHERE person_id IN "
+                  "((SELECT min(person_id) FROM exit_clocks), "
+                  "(SELECT person_id FROM exit_clocks ORDER BY person_id LIMIT 1 OFFSET 1500), "
+                  "(SELECT max(person_id) FROM exit_clocks))");
     sqlite3_stmt *stmt = NULL;
     assert_int_equal(sqlite3_prepare_v2(conn,
                                         "SELECT group_concat(person_id, ' ') FROM (SELECT DISTINCT "

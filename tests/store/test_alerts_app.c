@@ -147,7 +147,7 @@ count(struct fixture *f, const char *sql)
     reads_flushed(f->app.store);
     assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     snprintf(attach, sizeof(attach), "ATTACH DATABASE '%s-reads' AS reads", f->db);
-    assert_int_equal(sqlite3_exec(db, attach, NULL, NULL, NULL), SQLITE_OK);
+    exec_ok(db, attach);
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
     if (sqlite3_step(stmt) == SQLITE_ROW)
         n = sqlite3_column_int64(stmt, 0);

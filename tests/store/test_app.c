@@ -62,7 +62,7 @@ count(struct fixture *f, const char *sql)
     long n = -1;
     assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     snprintf(attach, sizeof(attach), "ATTACH DATABASE '%s-reads' AS reads", f->db);
-    assert_int_equal(sqlite3_exec(db, attach, NULL, NULL, NULL), SQLITE_OK);
+    exec_ok(db, attach);
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
     if (sqlite3_step(stmt) == SQLITE_ROW)
         n = sqlite3_column_int64(stmt, 0);
@@ -361,10 +361,8 @@ test_verify_finds_a_tampered_clock(void **state)
 
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE exit_clocks SET soft_exit_date = '2026-12-31' "
-                                      "WHERE group_key = 'AEL'",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    exec_ok(db, "UPDATE exit_clocks SET soft_exit_date = '2026-12-31' "
+                "WHERE group_key = 'AEL'");
     sqlite3_close(db);
     assert_int_equal(app_exits_verify(&f->app, 1, &report, NULL, NULL, NULL, NULL, &err), 0);
     assert_int_equal(report.mismatched, 1);

@@ -81,29 +81,25 @@ test_migrate_from_version_2(void **state)
     assert_int_equal(store_open(path, &st, &err), 0);
     sqlite3 *db = store_sqlite_handle(st);
     assert_true(n >= 4);
-    assert_int_equal(sqlite3_exec(db, migrations_bootstrap_sql, NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, list[0].sql, NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, list[1].sql, NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(
-        sqlite3_exec(db,
-                     "INSERT INTO schema_migrations (version) VALUES (1), (2);"
-                     "INSERT INTO programs (code, title, agency, kind, common_exit, job_center, "
-                     "position) VALUES ('ADULT', 'Adult', 'DOL', 'title_i', 1, 1, 0);"
-                     "INSERT INTO service_codes (code, title, category, triggers_participation, "
-                     "prevents_exit, position) VALUES ('CASE_MANAGEMENT', 'Case management', "
-                     "'individualized', 1, 1, 0);"
-                     "INSERT INTO agencies (id, code, name) VALUES (7, 'AJC', 'AJC');"
-                     "INSERT INTO users (id, email, name, role, agency_id, password_hash) "
-                     "VALUES (5, 'cm@ajc.gov', 'CM', 'case_manager', 7, 'x');"
-                     "INSERT INTO people (id, first_name, last_name) VALUES (3, 'Old', 'Row');"
-                     "INSERT INTO services (person_id, program, code, start_date, end_date, "
-                     "staff_id) VALUES (3, 'ADULT', 'CASE_MANAGEMENT', '2026-01-05', '2026-01-10', "
-                     "5);"
-                     "INSERT INTO exits (person_id, program, period, entry_date, exit_date, "
-                     "determined_on) VALUES (3, 'ADULT', 1, '2026-01-05', '2026-01-10', "
-                     "'2026-04-11');",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
+    exec_ok(db, migrations_bootstrap_sql);
+    exec_ok(db, list[0].sql);
+    exec_ok(db, list[1].sql);
+    exec_ok(db, "INSERT INTO schema_migrations (version) VALUES (1), (2);"
+                "INSERT INTO programs (code, title, agency, kind, common_exit, job_center, "
+                "position) VALUES ('ADULT', 'Adult', 'DOL', 'title_i', 1, 1, 0);"
+                "INSERT INTO service_codes (code, title, category, triggers_participation, "
+                "prevents_exit, position) VALUES ('CASE_MANAGEMENT', 'Case management', "
+                "'individualized', 1, 1, 0);"
+                "INSERT INTO agencies (id, code, name) VALUES (7, 'AJC', 'AJC');"
+                "INSERT INTO users (id, email, name, role, agency_id, password_hash) "
+                "VALUES (5, 'cm@ajc.gov', 'CM', 'case_manager', 7, 'x');"
+                "INSERT INTO people (id, first_name, last_name) VALUES (3, 'Old', 'Row');"
+                "INSERT INTO services (person_id, program, code, start_date, end_date, "
+                "staff_id) VALUES (3, 'ADULT', 'CASE_MANAGEMENT', '2026-01-05', '2026-01-10', "
+                "5);"
+                "INSERT INTO exits (person_id, program, period, entry_date, exit_date, "
+                "determined_on) VALUES (3, 'ADULT', 1, '2026-01-05', '2026-01-10', "
+                "'2026-04-11');");
     assert_int_equal(st->ops->schema_version(st, &version, &err), 0);
     assert_int_equal(version, 2);
 

@@ -201,7 +201,7 @@ query_int(const char *db_path, const char *sql)
 
     assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     snprintf(attach, sizeof(attach), "ATTACH DATABASE '%s-reads' AS reads", db_path);
-    assert_int_equal(sqlite3_exec(db, attach, NULL, NULL, NULL), SQLITE_OK);
+    exec_ok(db, attach);
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
     value = sqlite3_column_int64(stmt, 0);

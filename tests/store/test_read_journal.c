@@ -191,7 +191,7 @@ test_a_journal_is_loaded_from_its_mark(void **state)
     assert_int_equal(count_reads(f, "SELECT count(*) FROM read_journals"), 0);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(f->reads, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    exec_ok(db, sql);
     sqlite3_close(db);
 
     open_and_close(f);

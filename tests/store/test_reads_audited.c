@@ -802,7 +802,7 @@ test_checkpoints_in_the_background(void **state)
     char sql[128];
     snprintf(sql, sizeof(sql), "CREATE TABLE filler (x); INSERT INTO filler VALUES (zeroblob(%ld))",
              bytes);
-    assert_int_equal(sqlite3_exec(store_sqlite_handle(st), sql, NULL, NULL, NULL), SQLITE_OK);
+    exec_ok(store_sqlite_handle(st), sql);
     for (int i = 0; i < 10000; i++) {
         assert_int_equal(stat(f->db, &after), 0);
         if (after.st_size >= before.st_size + bytes)

@@ -103,16 +103,6 @@ db_of(const struct fixture *f)
     return store_sqlite_handle(f->st);
 }
 
-/* Runs sql on the store's own connection; the test fails, naming SQLite's error, unless it
- * succeeds. */
-static void
-exec_ok(const struct fixture *f, const char *sql)
-{
-    char *message = NULL;
-    if (sqlite3_exec(db_of(f), sql, NULL, NULL, &message) != SQLITE_OK)
-        fail_msg("%s: %s", sql, message != NULL ? message : "(no message)");
-}
-
 /* The single integer a query returns on the store's own connection. */
 static int64_t
 query_int(sqlite3 *db, const char *sql)
@@ -373,7 +363,7 @@ test_newer_schema_is_refused(void **state)
     struct store *other = (struct store *)&other;
     char expected[128];
 
-    exec_ok(f, "INSERT INTO schema_migrations (version) VALUES (99)");
+    exec_ok(db_of(f), "INSERT INTO schema_migrations (version) VALUES (99)");
     snprintf(expected, sizeof(expected),
              "database schema version 99 is newer than this braid (%d); upgrade braid",
              STORE_SCHEMA_VERSION);
@@ -1192,13 +1182,13 @@ test_clocks_put_and_get(void **state)
     assert_int_equal(query_int(db_of(f), common_row), common_rowid);
 
     /* The same clocks again write no row. */
-    exec_ok(f, "CREATE TABLE clock_writes (n INTEGER);"
-               "CREATE TRIGGER clock_insert AFTER INSERT ON exit_clocks "
-               "BEGIN INSERT INTO clock_writes VALUES (1); END;"
-               "CREATE TRIGGER clock_update AFTER UPDATE ON exit_clocks "
-               "BEGIN INSERT INTO clock_writes VALUES (1); END;"
-               "CREATE TRIGGER clock_delete AFTER DELETE ON exit_clocks "
-               "BEGIN INSERT INTO clock_writes VALUES (1); END;");
+    exec_ok(db_of(f), "CREATE TABLE clock_writes (n INTEGER);"
+                      "CREATE TRIGGER clock_insert AFTER INSERT ON exit_clocks "
+                      "BEGIN INSERT INTO clock_writes VALUES (1); END;"
+                      "CREATE TRIGGER clock_update AFTER UPDATE ON exit_clocks "
+                      "BEGIN INSERT INTO clock_writes VALUES (1); END;"
+                      "CREATE TRIGGER clock_delete AFTER DELETE ON exit_clocks "
+                      "BEGIN INSERT INTO clock_writes VALUES (1); END;");
     assert_int_equal(f->st->ops->clocks_put(f->st, person, &clocks[1], 1, &f->err), 0);
     assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM clock_writes"), 0);
     assert_int_equal(f->st->ops->clocks_get(f->st, person, got, 4, &n, &f->err), 0);
@@ -1304,7 +1294,7 @@ test_clocks_of_people(void **state)
     char sql[128], expected[128];
     snprintf(sql, sizeof(sql), "UPDATE exit_clocks SET group_key = 'NOPE' WHERE person_id = %lld",
              (long long)cy);
-    exec_ok(f, sql);
+    exec_ok(db_of(f), sql);
     snprintf(expected, sizeof(expected),
              "cannot load the exit clocks: a row of person %lld has a group that is not in the "
              "catalog",
@@ -1788,16 +1778,16 @@ test_malformed_rows_are_errors(void **state)
     int64_t person = add_person(f, "Ann", "Lee", NULL);
     add_service(f, person, "WP", "STAFF_JOB_SEARCH", "2026-01-10", NULL);
 
-    exec_ok(f, "UPDATE people SET facts = '{\"veteran\": \"maybe\"}'");
+    exec_ok(db_of(f), "UPDATE people SET facts = '{\"veteran\": \"maybe\"}'");
     assert_int_equal(f->st->ops->person_get(f->st, person, &got, &f->err), BR_EIO);
     memset(&seen, 0, sizeof(seen));
     assert_int_equal(f->st->ops->people_scan(f->st, &f->catalog, &with_facts, scan_check, &seen, &f->err),
                      BR_EIO);
     assert_int_equal(seen.people, 0);
-    exec_ok(f, "UPDATE people SET facts = 'not json'");
+    exec_ok(db_of(f), "UPDATE people SET facts = 'not json'");
     assert_int_equal(f->st->ops->person_get(f->st, person, &got, &f->err), BR_EIO);
 
-    exec_ok(f, "UPDATE services SET start_date = '2026-02-30'");
+    exec_ok(db_of(f), "UPDATE services SET start_date = '2026-02-30'");
     person_record_init(&record);
     br_error_clear(&f->err);
     assert_int_equal(f->st->ops->record_load(f->st, &f->catalog, person, &record, &f->err), BR_EIO);
@@ -1806,30 +1796,30 @@ test_malformed_rows_are_errors(void **state)
     person_record_cleanup(&record);
 
     /* A catalog whose code is not in the loaded catalog (an older catalog in memory). */
-    exec_ok(f, "UPDATE services SET start_date = '2026-02-01'");
+    exec_ok(db_of(f), "UPDATE services SET start_date = '2026-02-01'");
     struct catalog shorter = f->catalog;
     shorter.n_programs = 0;
     person_record_init(&record);
     assert_int_equal(f->st->ops->record_load(f->st, &shorter, person, &record, &f->err), BR_EIO);
     person_record_cleanup(&record);
 
-    exec_ok(f, "UPDATE settings SET value = '90x' WHERE name = 'exit_after_days'");
+    exec_ok(db_of(f), "UPDATE settings SET value = '90x' WHERE name = 'exit_after_days'");
     assert_int_equal(f->st->ops->catalog_load(f->st, &catalog, &policy, &f->err), BR_EIO);
     assert_null(catalog.programs);
-    exec_ok(f, "UPDATE settings SET value = '90' WHERE name = 'exit_after_days'");
+    exec_ok(db_of(f), "UPDATE settings SET value = '90' WHERE name = 'exit_after_days'");
     assert_int_equal(f->st->ops->catalog_load(f->st, &catalog, &policy, &f->err), 0);
     catalog_cleanup(&catalog);
 
     /* A catalog row's position is its index in memory (catalog_save): a hole is refused, in
      * either table, as is a service category braid does not know. */
-    exec_ok(f, "UPDATE programs SET position = position + 100 WHERE position = 1");
+    exec_ok(db_of(f), "UPDATE programs SET position = position + 100 WHERE position = 1");
     br_error_clear(&f->err);
     assert_int_equal(f->st->ops->catalog_load(f->st, &catalog, &policy, &f->err), BR_EIO);
     assert_non_null(strstr(f->err.message, "load the programs"));
     assert_non_null(strstr(f->err.message, "positions that are not 0, 1, 2"));
     assert_null(catalog.programs);
-    exec_ok(f, "UPDATE programs SET position = position - 100 WHERE position = 101");
-    exec_ok(f, "UPDATE service_codes SET category = 'astrology' WHERE position = 2");
+    exec_ok(db_of(f), "UPDATE programs SET position = position - 100 WHERE position = 101");
+    exec_ok(db_of(f), "UPDATE service_codes SET category = 'astrology' WHERE position = 2");
     br_error_clear(&f->err);
     assert_int_equal(f->st->ops->catalog_load(f->st, &catalog, &policy, &f->err), BR_EIO);
     assert_non_null(strstr(f->err.message, "load the service codes"));
@@ -1894,7 +1884,7 @@ test_users_and_tokens(void **state)
     assert_int_equal(f->st->ops->token_user(f->st, other, &user_id, &f->err), BR_ENOTFOUND);
     assert_int_equal(f->st->ops->token_insert(f->st, 4242, other, "orphan", &f->err), BR_ENOTFOUND);
     /* A revoked token, or one of an inactive user, no longer opens the door. */
-    exec_ok(f, "UPDATE api_tokens SET revoked_at = CURRENT_TIMESTAMP");
+    exec_ok(db_of(f), "UPDATE api_tokens SET revoked_at = CURRENT_TIMESTAMP");
     assert_int_equal(f->st->ops->token_user(f->st, hash, &user_id, &f->err), BR_ENOTFOUND);
 }
 
@@ -1985,7 +1975,7 @@ test_restore(void **state)
     fixture_file(f, "empty.db", junk, sizeof(junk));
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(junk, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+    exec_ok(db, "CREATE TABLE t (x)");
     sqlite3_close(db);
     br_error_clear(&f->err);
     assert_int_equal(store_restore(target, junk, &f->err), BR_EINVAL);
@@ -2018,11 +2008,11 @@ test_migrate_version_1_to_2(void **state)
 
     assert_true(n >= 2);
     assert_int_equal(list[0].version, 1);
-    exec_ok(f, migrations_bootstrap_sql);
-    exec_ok(f, list[0].sql);
-    exec_ok(f, "INSERT INTO schema_migrations (version) VALUES (1);"
-               "INSERT INTO people (first_name, last_name, birth_date) "
-               "VALUES ('Old', 'Row', '1970-01-01');");
+    exec_ok(db_of(f), migrations_bootstrap_sql);
+    exec_ok(db_of(f), list[0].sql);
+    exec_ok(db_of(f), "INSERT INTO schema_migrations (version) VALUES (1);"
+                      "INSERT INTO people (first_name, last_name, birth_date) "
+                      "VALUES ('Old', 'Row', '1970-01-01');");
     assert_int_equal(f->st->ops->schema_version(f->st, &version, &f->err), 0);
     assert_int_equal(version, 1);
     assert_int_equal(query_int(db_of(f), "SELECT count(*) FROM sqlite_master "

@@ -65,7 +65,7 @@ query_int(struct fixture *f, const char *sql)
 static void
 exec_sql(struct fixture *f, const char *sql)
 {
-    assert_int_equal(sqlite3_exec(store_sqlite_handle(f->st), sql, NULL, NULL, NULL), SQLITE_OK);
+    exec_ok(store_sqlite_handle(f->st), sql);
 }
 
 static int64_t

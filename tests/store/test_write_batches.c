@@ -467,7 +467,7 @@ test_another_process_never_finds_the_database_unused(void **state)
     const long bytes = SQLITE_WRITER_CHECKPOINT_PAGES * (long)PAGE_BYTES * 5 / 4;
     snprintf(sql, sizeof(sql), "CREATE TABLE filler (x); INSERT INTO filler VALUES (zeroblob(%ld))",
              bytes);
-    assert_int_equal(sqlite3_exec(store_sqlite_handle(f->st), sql, NULL, NULL, NULL), SQLITE_OK);
+    exec_ok(store_sqlite_handle(f->st), sql);
     snprintf(cmd, sizeof(cmd), "sqlite3 '%s' 'SELECT count(*) FROM filler;' > /dev/null", f->db);
     for (int i = 0; i < 40; i++) {
         assert_int_equal(system(cmd), 0);
