@@ -445,6 +445,26 @@ rank_evaluate(struct app *app, int64_t id, int32_t as_of, struct alert_inputs *i
     return 0;
 }
 
+/* Evaluates in full each person of ids whose rank so far came from source, and offers their
+ * rank. */
+static int
+rank_evaluate_those(struct app *app, struct ranking *ranking, const int64_t *ids, size_t n_ids,
+                    enum rank_source source, struct alert_inputs *in, struct alert_list *scratch,
+                    struct br_error *err)
+{
+    struct rank rank;
+    for (size_t i = 0; i < n_ids; i++) {
+        if (ranking->known[i] != source)
+            continue;
+        int rc = rank_evaluate(app, ids[i], ranking->as_of, in, scratch, &rank,
+                               &ranking->known[i], err);
+        if (rc != 0)
+            return rc;
+        ranking_offer(ranking, &rank);
+    }
+    return 0;
+}
+
 /* Reads one person of the page as app_person_alerts reads one (audited) and appends them, with
  * their alerts, to out; *rank receives their most urgent alert. */
 static int
@@ -556,24 +576,14 @@ app_caseload(struct app *app, const struct actor *actor, int32_t as_of, int64_t 
     if ((rc = app->store->ops->clocks_of_people(app->store, ids, n_ids, rank_next_from_clocks,
                                                 &ranking, err)) != 0)
         goto out;
-    struct rank rank;
-    for (size_t i = 0; i < n_ids; i++) {
-        if (known[i] != RANK_UNKNOWN)
-            continue;
-        if ((rc = rank_evaluate(app, ids[i], as_of, &in, &scratch, &rank, &known[i], err)) != 0)
-            goto out;
-        ranking_offer(&ranking, &rank);
-    }
+    rc = rank_evaluate_those(app, &ranking, ids, n_ids, RANK_UNKNOWN, &in, &scratch, err);
     /* A page that reaches past the countdowns needs everyone else's rank too, and so do the
      * least urgent ranks. */
-    bool everyone = from_least || page_end > ranking.n_countdowns;
-    for (size_t i = 0; i < n_ids && everyone; i++) {
-        if (known[i] != RANK_AFTER_COUNTDOWNS)
-            continue;
-        if ((rc = rank_evaluate(app, ids[i], as_of, &in, &scratch, &rank, &known[i], err)) != 0)
-            goto out;
-        ranking_offer(&ranking, &rank);
-    }
+    if (rc == 0 && (from_least || page_end > ranking.n_countdowns))
+        rc = rank_evaluate_those(app, &ranking, ids, n_ids, RANK_AFTER_COUNTDOWNS, &in, &scratch,
+                                 err);
+    if (rc != 0)
+        goto out;
     heap_sort(&ranking.best);
 
     /* The page: each listed person is read as app_person_alerts reads one (audited).  Place p of
