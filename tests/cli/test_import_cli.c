@@ -172,27 +172,6 @@ count_lines(const char *text)
     return n;
 }
 
-/* The single integer a query returns, through the SQLite library (as any other process), with
- * the log of reads (PATH-reads, which braid init made) attached as "reads". */
-static int64_t
-query_int(const char *db_path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *stmt;
-    char attach[300];
-    int64_t value = -1;
-
-    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    snprintf(attach, sizeof(attach), "ATTACH DATABASE '%s-reads' AS reads", db_path);
-    exec_ok(db, attach);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    value = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return value;
-}
-
 static void
 init_db(const struct fixture *f, const char *db)
 {
@@ -335,7 +314,7 @@ test_usage_errors_exit_2(void **state)
         assert_true(strlen(r.err) > 0);
         run_cleanup(&r);
     }
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM people"), 0);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM people"), 0);
     assert_int_equal(access(missing_db, F_OK), -1); /* no database is created by mistake */
 
     const char *help[][3] = {{"import", "--help", NULL}, {"export", "--help", NULL}};
@@ -370,9 +349,9 @@ test_bad_rows_exit_1_and_write_nothing(void **state)
     assert_non_null(strstr(r.err, "person.birth_date"));
     assert_non_null(strstr(r.err, "2 of 4 rows are bad; nothing was imported"));
     run_cleanup(&r);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM people"), 0);
-    assert_int_equal(query_int(f->db, "SELECT (SELECT count(*) FROM audit_log) + "
-                                      "(SELECT count(*) FROM reads.read_log)"),
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM people"), 0);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT (SELECT count(*) FROM audit_log) + "
+                                                  "(SELECT count(*) FROM reads.read_log)"),
                      0);
 
     /* A people CSV with a header braid does not know names it. */
@@ -383,7 +362,7 @@ test_bad_rows_exit_1_and_write_nothing(void **state)
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "Middle Name: is not a people column"));
     run_cleanup(&r);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM people"), 0);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM people"), 0);
 }
 
 static void
@@ -413,7 +392,7 @@ test_partial_writes_the_reject_file(void **state)
     char *rejected = read_all(reject);
     assert_string_equal(rejected, "Client,First,Last,Born\nC-2,Bo,Chen,04/01/1980\n");
     free(rejected);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM people"), 2);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM people"), 2);
 
     /* Services for the people just imported, all good: exit 0. */
     path_in(f, "services.csv", input, sizeof(input));
@@ -424,7 +403,7 @@ test_partial_writes_the_reject_file(void **state)
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "imported 1 services"));
     run_cleanup(&r);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM services"), 1);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM services"), 1);
 }
 
 /* Writes n generated people as bundles: a few enrollments, services, a note and a contact each. */
@@ -474,7 +453,7 @@ test_kill_during_import_leaves_database_unchanged(void **state)
     path_in(f, "many.jsonl", input, sizeof(input));
     write_many(input, KILL_PEOPLE);
     snprintf(wal, sizeof(wal), "%s-wal", f->db);
-    int64_t before = query_int(f->db, "SELECT count(*) FROM people");
+    int64_t before = file_count_with_reads(f->db, "SELECT count(*) FROM people");
     assert_int_equal(before, 0);
 
     const char *args[] = {"import", "bundles", input, "--db", f->db, NULL};
@@ -496,12 +475,12 @@ test_kill_during_import_leaves_database_unchanged(void **state)
     assert_int_equal(wait_status(pid), 128 + SIGKILL);
 
     /* Exactly as before: the uncommitted log is ignored, and the file is sound. */
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM people"), before);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM services"), 0);
-    assert_int_equal(query_int(f->db, "SELECT (SELECT count(*) FROM audit_log) + "
-                                      "(SELECT count(*) FROM reads.read_log)"),
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM people"), before);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM services"), 0);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT (SELECT count(*) FROM audit_log) + "
+                                                  "(SELECT count(*) FROM reads.read_log)"),
                      0);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM exit_clocks"), 0);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM exit_clocks"), 0);
     sqlite3 *db;
     sqlite3_stmt *stmt;
     assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
@@ -520,8 +499,8 @@ test_kill_during_import_leaves_database_unchanged(void **state)
     run_braid(f, &r, NULL, again);
     assert_int_equal(r.status, 0);
     run_cleanup(&r);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM people"), 3);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM case_notes"), 3);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM people"), 3);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM case_notes"), 3);
 }
 
 int

@@ -136,24 +136,12 @@ teardown(void **state)
 }
 
 /* One number from a query on a connection of its own, with the log of reads (PATH-reads)
- * attached as "reads". */
+ * attached as "reads", once this process's reads are in it. */
 static long
 count(struct fixture *f, const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *stmt;
-    char attach[256];
-    long n = -1;
     reads_flushed(f->app.store);
-    assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    snprintf(attach, sizeof(attach), "ATTACH DATABASE '%s-reads' AS reads", f->db);
-    exec_ok(db, attach);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        n = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return n;
+    return file_count_with_reads(f->db, sql);
 }
 
 /* Entries of the decisions of reads (alerts and caseloads are reads): in the log of reads. */

@@ -51,26 +51,6 @@ teardown(void **state)
     return 0;
 }
 
-/* Counts rows of a query on a separate connection (what another process would see), with the
- * log of reads (PATH-reads) attached as "reads". */
-static long
-count(struct fixture *f, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *stmt;
-    char attach[256];
-    long n = -1;
-    assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    snprintf(attach, sizeof(attach), "ATTACH DATABASE '%s-reads' AS reads", f->db);
-    exec_ok(db, attach);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        n = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return n;
-}
-
 static int64_t
 register_person(struct fixture *f, const char *first, const char *last, const char *ssn)
 {
@@ -127,7 +107,8 @@ test_register_audits_and_warns_of_duplicates(void **state)
 
     int64_t first = register_person(f, "Ana", "Reyes", "123-45-6789");
     assert_true(first > 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE action = 'person.register'"),
+    assert_int_equal(file_count_with_reads(
+                         f->db, "SELECT count(*) FROM audit_log WHERE action = 'person.register'"),
                      1);
 
     /* Same SSN, different name: registered, with the first person named as a likely duplicate. */
@@ -141,9 +122,11 @@ test_register_audits_and_warns_of_duplicates(void **state)
     assert_int_equal(dups[0], first);
     assert_string_equal(p.facts.ssn_last4, "6789");
     /* The SSN is never stored in clear. */
-    assert_int_equal(count(f, "SELECT count(*) FROM identities WHERE CAST(ssn_sealed AS TEXT) "
+    assert_int_equal(
+        file_count_with_reads(f->db,
+                              "SELECT count(*) FROM identities WHERE CAST(ssn_sealed AS TEXT) "
                               "LIKE '%123456789%' OR hex(ssn_sealed) LIKE '%313233343536373839%'"),
-                     0);
+        0);
 }
 
 static void
@@ -162,9 +145,9 @@ test_register_rejects_bad_input_and_writes_nothing(void **state)
     assert_int_equal(err.n_fields, 2);
     assert_string_equal(err.fields[0].field, "first_name");
     assert_string_equal(err.fields[1].field, "ssn");
-    assert_int_equal(count(f, "SELECT count(*) FROM people"), 0);
-    assert_int_equal(count(f, "SELECT (SELECT count(*) FROM audit_log) + "
-                              "(SELECT count(*) FROM reads.read_log)"),
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM people"), 0);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT (SELECT count(*) FROM audit_log) + "
+                                                  "(SELECT count(*) FROM reads.read_log)"),
                      0);
 }
 
@@ -189,18 +172,22 @@ test_service_rules_are_enforced_and_nothing_written(void **state)
     assert_int_equal(serve(f, person, "YOUTH", "TUTORING", "2026-01-12", "2026-01-12", &err),
                      BR_EINVAL);
     assert_string_equal(err.fields[0].field, "code");
-    assert_int_equal(count(f, "SELECT count(*) FROM services"), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM case_notes"), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE action = 'service.record'"),
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM services"), 0);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM case_notes"), 0);
+    assert_int_equal(file_count_with_reads(
+                         f->db, "SELECT count(*) FROM audit_log WHERE action = 'service.record'"),
                      0);
 
     assert_int_equal(serve(f, person, "YOUTH", "OBJECTIVE_ASSESSMENT", "2026-01-12", "2026-01-12",
                            &err),
                      0);
     assert_int_equal(serve(f, person, "YOUTH", "TUTORING", "2026-01-13", "2026-01-20", &err), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM services"), 2);
-    assert_int_equal(count(f, "SELECT count(*) FROM case_notes WHERE service_id IS NOT NULL"), 2);
-    assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE action = 'service.record'"),
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM services"), 2);
+    assert_int_equal(file_count_with_reads(
+                         f->db, "SELECT count(*) FROM case_notes WHERE service_id IS NOT NULL"),
+                     2);
+    assert_int_equal(file_count_with_reads(
+                         f->db, "SELECT count(*) FROM audit_log WHERE action = 'service.record'"),
                      2);
 }
 
@@ -257,7 +244,7 @@ test_planned_gap_is_validated_and_holds_the_clock(void **state)
                      BR_EINVAL);
     assert_int_equal(err.n_fields, 1);
     assert_string_equal(err.fields[0].field, "planned_end_date");
-    assert_int_equal(count(f, "SELECT count(*) FROM planned_gaps"), 0);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM planned_gaps"), 0);
 
     struct planned_gap gap = {.program = adult, .reason = GAP_HEALTH_MEDICAL,
                               .start_on = D("2026-02-01"), .planned_end_on = D("2026-06-30")};
@@ -265,8 +252,12 @@ test_planned_gap_is_validated_and_holds_the_clock(void **state)
     assert_int_equal(app_record_gap(&f->app, &app_system_actor, person, &gap, "resume OJT",
                                     "Surgery scheduled.", &err),
                      0);
-    assert_int_equal(count(f, "SELECT count(*) FROM case_notes WHERE service_id IS NULL"), 1);
-    assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE action = 'gap.record'"), 1);
+    assert_int_equal(
+        file_count_with_reads(f->db, "SELECT count(*) FROM case_notes WHERE service_id IS NULL"),
+        1);
+    assert_int_equal(
+        file_count_with_reads(f->db, "SELECT count(*) FROM audit_log WHERE action = 'gap.record'"),
+        1);
     assert_int_equal(f->app.store->ops->clocks_get(f->app.store, person, clocks, 8, &n, &err), 0);
     assert_int_equal(clocks[0].held_by, EXIT_HOLD_PLANNED_GAP);
     assert_int_equal(clocks[0].soft_exit_on, D("2026-07-01"));
@@ -279,7 +270,7 @@ test_planned_gap_is_validated_and_holds_the_clock(void **state)
                                     &err),
                      BR_EINVAL);
     assert_string_equal(err.fields[0].field, "start_date");
-    assert_int_equal(count(f, "SELECT count(*) FROM planned_gaps"), 1);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM planned_gaps"), 1);
 }
 
 static void
@@ -312,16 +303,19 @@ test_nightly_run_records_once_and_late_service_reopens(void **state)
     assert_int_equal(app_exits_apply(&f->app, D("2026-04-11"), 1, &report, NULL, NULL, &err), 0);
     assert_int_equal(report.examined, 1);
     assert_int_equal(report.recorded, 2);
-    assert_int_equal(count(f, "SELECT count(*) FROM exits WHERE exit_date = '2026-01-10' AND "
-                              "determined_on = '2026-04-11'"),
+    assert_int_equal(file_count_with_reads(
+                         f->db, "SELECT count(*) FROM exits WHERE exit_date = '2026-01-10' AND "
+                                "determined_on = '2026-04-11'"),
                      2);
 
     /* Idempotent: a second run records nothing new and examines nobody. */
     assert_int_equal(app_exits_apply(&f->app, D("2026-04-11"), 1, &report, NULL, NULL, &err), 0);
     assert_int_equal(report.examined, 0);
     assert_int_equal(report.recorded, 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM exits"), 2);
-    assert_int_equal(count(f, "SELECT count(*) FROM exit_runs WHERE finished_at IS NOT NULL"), 3);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM exits"), 2);
+    assert_int_equal(file_count_with_reads(
+                         f->db, "SELECT count(*) FROM exit_runs WHERE finished_at IS NOT NULL"),
+                     3);
 
     /* A late-entered service dated day 90 (2026-04-10) reopens the exit: the same period goes on. */
     setenv("BRAID_TODAY", "2026-04-13", 1);
@@ -329,8 +323,10 @@ test_nightly_run_records_once_and_late_service_reopens(void **state)
     assert_int_equal(serve(f, person, "ADULT", "CAREER_COUNSELING", "2026-04-10", "2026-04-10",
                            &err),
                      0);
-    assert_int_equal(count(f, "SELECT count(*) FROM exits"), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE action = 'exit.reopen'"), 2);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM exits"), 0);
+    assert_int_equal(
+        file_count_with_reads(f->db, "SELECT count(*) FROM audit_log WHERE action = 'exit.reopen'"),
+        2);
     struct exit_result result;
     exit_result_init(&result);
     assert_int_equal(app_person_exits(&f->app, person, D("2026-04-13"), &result, &err), 0);

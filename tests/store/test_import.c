@@ -189,31 +189,10 @@ import_examples(struct fixture *f)
     free(text);
 }
 
-/* The single integer a query returns, read on a connection of its own (as another process), with
- * the log of reads (PATH-reads) attached as "reads". */
-static int64_t
-query_int(const char *db_path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *stmt;
-    char attach[300];
-    int64_t value = -1;
-
-    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    snprintf(attach, sizeof(attach), "ATTACH DATABASE '%s-reads' AS reads", db_path);
-    exec_ok(db, attach);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    value = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return value;
-}
-
 static int64_t
 people_count(const struct fixture *f)
 {
-    return query_int(f->db, "SELECT count(*) FROM people");
+    return file_count_with_reads(f->db, "SELECT count(*) FROM people");
 }
 
 /* Whether a collected problem of this row names field (exactly) among its fields. */
@@ -318,10 +297,10 @@ test_examples_imported_with_clocks_and_audit(void **state)
     assert_int_equal(f->result.rows, 9);
     assert_int_equal(f->result.imported, 9);
     assert_int_equal(people_count(f), 9);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM audit_log WHERE action = "
-                                      "'person.import'"),
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM audit_log WHERE action = "
+                                                  "'person.import'"),
                      9);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM planned_gaps"), 1);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM planned_gaps"), 1);
     /* The stored clock is the one the exit engine gives as of today. */
     int64_t id = person_id_of(f, &f->app, "P-1001");
     assert_int_equal(f->app.store->ops->clocks_get(f->app.store, id, clocks, 8, &n, &f->err), 0);
@@ -331,7 +310,8 @@ test_examples_imported_with_clocks_and_audit(void **state)
     /* SUPPORTIVE on 11-16 does not count (RULES.md §4): the job referral of 11-02 does. */
     assert_int_equal(clocks[0].last_service_on, D("2026-11-02"));
     /* Every person has their clocks, whatever their state. */
-    assert_int_equal(query_int(f->db, "SELECT count(DISTINCT person_id) FROM exit_clocks"), 9);
+    assert_int_equal(
+        file_count_with_reads(f->db, "SELECT count(DISTINCT person_id) FROM exit_clocks"), 9);
     /* An integer id becomes the text of the number. */
     assert_true(person_id_of(f, &f->app, "1009") > 0);
 }
@@ -473,11 +453,11 @@ test_all_or_nothing_reports_every_bad_row(void **state)
     assert_int_equal(seen_row(f, 6)->err.code, BR_EPARSE);
     /* Nothing at all was written: no person, no audit entry (of either log), no clock. */
     assert_int_equal(people_count(f), 0);
-    assert_int_equal(query_int(f->db, "SELECT (SELECT count(*) FROM audit_log) + "
-                                      "(SELECT count(*) FROM reads.read_log)"),
+    assert_int_equal(file_count_with_reads(f->db, "SELECT (SELECT count(*) FROM audit_log) + "
+                                                  "(SELECT count(*) FROM reads.read_log)"),
                      0);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM exit_clocks"), 0);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM services"), 0);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM exit_clocks"), 0);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM services"), 0);
 }
 
 static void
@@ -566,8 +546,8 @@ test_people_csv_with_mapping_file(void **state)
     assert_int_equal(person.facts.birth_on, DATE_NONE);
     assert_int_equal(person.facts.veteran, FACT_NO);
     assert_int_equal(person.facts.homeless, FACT_YES);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM audit_log WHERE action = "
-                                      "'person.import'"),
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM audit_log WHERE action = "
+                                                  "'person.import'"),
                      2);
 }
 
@@ -651,7 +631,7 @@ test_ssn_stored_only_sealed_and_duplicates_warned(void **state)
                                                    "S-1,Ana,Diaz,1990-01-02,123-45-6789\n"),
                      0);
     assert_int_equal(f->result.warnings, 0);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM identities"), 1);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM identities"), 1);
     /* Nothing in an identities row holds the nine digits, in any form. */
     assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT * FROM identities", -1, &stmt, NULL),
@@ -669,11 +649,11 @@ test_ssn_stored_only_sealed_and_duplicates_warned(void **state)
     sqlite3_finalize(stmt);
     sqlite3_close(db);
     assert_int_equal(rows, 1);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM people WHERE facts LIKE "
-                                      "'%12345%'"),
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM people WHERE facts LIKE "
+                                                  "'%12345%'"),
                      0);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM people WHERE facts LIKE "
-                                      "'%\"ssn_last4\":\"6789\"%'"),
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM people WHERE facts LIKE "
+                                                  "'%\"ssn_last4\":\"6789\"%'"),
                      1);
 
     /* The same SSN under another id and name: imported, with a warning naming the other. */
@@ -693,7 +673,7 @@ test_ssn_stored_only_sealed_and_duplicates_warned(void **state)
                      0);
     assert_int_equal(f->result.warnings, 1);
     assert_int_equal(people_count(f), 3);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM identities"), 2);
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM identities"), 2);
 }
 
 /* ---- services CSV -------------------------------------------------------------------------- */
@@ -726,7 +706,7 @@ test_services_csv_checked_against_the_record(void **state)
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM services WHERE person_id = %lld AND start_date >= '2026-11-20'",
              (long long)id);
-    assert_int_equal(query_int(f->db, sql), 0);
+    assert_int_equal(file_count_with_reads(f->db, sql), 0);
 
     file_path(f, "rejects.txt", reject_path, sizeof(reject_path));
     FILE *reject = fopen(reject_path, "w");
@@ -744,15 +724,16 @@ test_services_csv_checked_against_the_record(void **state)
                         "P-1001,DW,CASE_MANAGEMENT,2026-11-20,,,\n"
                         "P-1001,ADULT,CASE_MANAGEMENT,2026-11-21,2026-11-19,,\n");
     free(rejected);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM services WHERE start_date = "
-                                      "'2026-11-20' AND provider = 'Northside AJC'"),
+    assert_int_equal(file_count_with_reads(f->db,
+                                           "SELECT count(*) FROM services WHERE start_date = "
+                                           "'2026-11-20' AND provider = 'Northside AJC'"),
                      1);
     /* The clock moved to the new last service. */
     assert_int_equal(f->app.store->ops->clocks_get(f->app.store, id, clocks, 8, &n, &f->err), 0);
     assert_int_equal(n, 1);
     assert_int_equal(clocks[0].last_service_on, D("2026-11-20"));
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM audit_log WHERE action = "
-                                      "'service.import'"),
+    assert_int_equal(file_count_with_reads(f->db, "SELECT count(*) FROM audit_log WHERE action = "
+                                                  "'service.import'"),
                      1);
 }
 
