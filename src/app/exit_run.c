@@ -29,6 +29,18 @@ collect_id(void *ctx, int64_t person_id)
     return 0;
 }
 
+/* Loads the person's record into app->record and determines their exits as of as_of into
+ * result, as the nightly run examines each person due. */
+static int
+load_and_determine(struct app *app, int64_t person_id, int32_t as_of, struct exit_result *result,
+                   struct br_error *err)
+{
+    int rc = app->store->ops->record_load(app->store, &app->catalog, person_id, &app->record, err);
+    if (rc == 0)
+        exit_determine(&app->catalog, &app->policy, &app->record, as_of, result);
+    return rc;
+}
+
 /* The reading side of a nightly run on two connections: while the run's own connection writes
  * the people of a batch one by one, this one loads and determines the people after them, on the
  * other processor.  It reads a batch only while the run holds the write lock for it, and so sees
@@ -54,7 +66,6 @@ static void *
 read_ahead_main(void *arg)
 {
     struct read_ahead *r = arg;
-    struct store *st = r->app.store;
 
     pthread_mutex_lock(&r->lock);
     for (;;) {
@@ -69,10 +80,7 @@ read_ahead_main(void *arg)
 
         struct br_error err;
         br_error_clear(&err);
-        int rc = st->ops->record_load(st, &r->app.catalog, person_id, &r->app.record, &err);
-        if (rc == 0)
-            exit_determine(&r->app.catalog, &r->app.policy, &r->app.record, r->as_of,
-                           &r->results[i]);
+        int rc = load_and_determine(&r->app, person_id, r->as_of, &r->results[i], &err);
 
         pthread_mutex_lock(&r->lock);
         r->busy = false;
@@ -167,13 +175,8 @@ determine_due(struct app *app, struct read_ahead *reader, size_t k, int64_t pers
               int32_t as_of, struct exit_result **out, struct br_error *err)
 {
     if (reader == NULL) {
-        int rc =
-            app->store->ops->record_load(app->store, &app->catalog, person_id, &app->record, err);
-        if (rc != 0)
-            return rc;
-        exit_determine(&app->catalog, &app->policy, &app->record, as_of, &app->exits);
         *out = &app->exits;
-        return 0;
+        return load_and_determine(app, person_id, as_of, &app->exits, err);
     }
     pthread_mutex_lock(&reader->lock);
     while (reader->ready <= k && reader->rc == 0)
