@@ -25,7 +25,7 @@
 #include "core/record.h"
 
 /* The schema version this binary writes; a database newer than this is refused. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 #define STORE_TEXT_SIZE 256
 #define STORE_EMAIL_SIZE 128

@@ -1376,6 +1376,11 @@ test_clocks_due(void **state)
     assert_int_equal(f->st->ops->clocks_due(f->st, D("2027-01-01"), collect_id, &list, &f->err), 7);
     assert_int_equal(list.n, 1);
 
+    /* The review index holds the four clocks with a review day, not never's (schema migration
+     * 9): each entry of an index B-tree is one cell of one of its pages. */
+    assert_int_equal(
+        query_int(db_of(f), "SELECT sum(ncell) FROM dbstat WHERE name = 'exit_clocks_review'"), 4);
+
     /* The nightly run reads the review index, not the whole table: ask SQLite for the plan of
      * the very statement the store prepared and cached. */
     char plan[1024];
