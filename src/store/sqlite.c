@@ -317,7 +317,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
                         "LEFT JOIN programs p ON p.code = c.group_key WHERE c.person_id = ? "
                         "ORDER BY coalesce(p.position, -1)",
     /* Without statistics the planner would walk the primary key to spare the sort, reading every
-     * clock; the due range is a small slice, so the review index is named.  The sort gathers
+     * clock; the due range is a small slice, so the review index is named.  It holds only the
+     * clocks with a review day (migration 9), which `review_on <= ?` implies.  The sort gathers
      * every due person before the first is returned, so the callback may rewrite clocks. */
     [STMT_CLOCKS_DUE] = "SELECT DISTINCT person_id FROM exit_clocks INDEXED BY exit_clocks_review "
                         "WHERE review_on <= ? ORDER BY person_id",
