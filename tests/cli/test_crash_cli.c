@@ -40,22 +40,6 @@ run(const char *const *args)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static long
-query(const char *db_path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *stmt;
-    long n = -1;
-    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        n = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return n;
-}
-
 static void
 exec_sql(const char *db_path, const char *sql)
 {
@@ -129,7 +113,7 @@ test_kill_during_exit_run(void **state)
     /* The reference: an uninterrupted run. */
     const char *apply_whole[] = {braid, "exits", "--db", whole, "--as-of", AS_OF, "--apply", NULL};
     assert_int_equal(run(apply_whole), 0);
-    long expected = query(whole, "SELECT count(*) FROM exits");
+    long expected = file_count(whole, "SELECT count(*) FROM exits");
     assert_true(expected > 1000);
 
     /* The same run, killed once it has recorded some exits but not all. */
@@ -143,26 +127,26 @@ test_kill_during_exit_run(void **state)
     long seen = 0;
     for (int i = 0; i < 20000 && seen == 0; i++) {
         sleep_ms(1);
-        seen = query(crashed, "SELECT count(*) FROM exits");
+        seen = file_count(crashed, "SELECT count(*) FROM exits");
     }
     kill(pid, SIGKILL);
     int status;
     waitpid(pid, &status, 0);
     assert_true(WIFSIGNALED(status));
 
-    long after_crash = query(crashed, "SELECT count(*) FROM exits");
+    long after_crash = file_count(crashed, "SELECT count(*) FROM exits");
     assert_true(after_crash > 0);
     assert_true(after_crash < expected);
     /* Intact, and every committed batch is whole: stored clocks match a recomputation. */
-    assert_int_equal(query(crashed, "SELECT count(*) FROM pragma_integrity_check "
-                                    "WHERE integrity_check <> 'ok'"),
+    assert_int_equal(file_count(crashed, "SELECT count(*) FROM pragma_integrity_check "
+                                         "WHERE integrity_check <> 'ok'"),
                      0);
     const char *verify[] = {braid, "exits", "--db", crashed, "--verify", NULL};
     assert_int_equal(run(verify), 0);
 
     /* Running again finishes the job: the same exits as the uninterrupted run. */
     assert_int_equal(run(apply), 0);
-    assert_int_equal(query(crashed, "SELECT count(*) FROM exits"), expected);
+    assert_int_equal(file_count(crashed, "SELECT count(*) FROM exits"), expected);
     assert_int_equal(run(verify), 0);
 }
 
@@ -213,8 +197,8 @@ test_apply_threads_agree(void **state)
     assert_int_equal(run(apply_one), 0);
     assert_int_equal(run(apply_two), 0);
     /* Several batches of 500, and plans closed among the changes compared. */
-    assert_true(query(one, "SELECT examined FROM exit_runs") > 1500);
-    assert_true(query(one, "SELECT count(*) FROM plans WHERE closed_on IS NOT NULL") > 50);
+    assert_true(file_count(one, "SELECT examined FROM exit_runs") > 1500);
+    assert_true(file_count(one, "SELECT count(*) FROM plans WHERE closed_on IS NOT NULL") > 50);
 
     char *outcome_one = run_outcome(one), *outcome_two = run_outcome(two);
     assert_string_equal(outcome_one, outcome_two);
