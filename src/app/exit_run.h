@@ -20,7 +20,9 @@ typedef void (*app_progress_fn)(void *ctx, long done, long total);
 
 /* Records the soft exits due as of as_of: only people whose stored clock names a review day on
  * or before as_of are examined (an index range, not a scan).  Idempotent: a second run with the
- * same date records nothing.  Commits in batches; a crash loses at most the batch under way.
+ * same date records nothing.  Commits in batches; a crash loses at most the batch under way,
+ * and a power cut the batches since the last sync of the WAL (one sync ends the run, which
+ * returns once all it recorded is on disk); the next run records them again.
  * With threads > 1 (and enough people due), a second connection loads and determines the people
  * ahead of the one writing, on another processor; more than two connections add nothing, since
  * the writes go one at a time.  The exits, clocks and plans are the same either way. */

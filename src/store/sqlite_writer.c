@@ -41,6 +41,7 @@ struct sqlite_writer {
     struct sqlite_batch *batch; /* the changes in the transaction left open, or NULL */
     uint64_t synced;      /* the commits known to be on disk: 1 .. synced */
     bool syncing;         /* a waiter is in fdatasync */
+    uint64_t syncs;       /* the syncs of the WAL begun so far (sqlite_writer_syncs) */
     int sync_errno;       /* the failure of a sync, kept: nothing is durable after it */
     /* The thread that checkpoints the WAL (sqlite_writer_checkpoint_soon). */
     pthread_t thread;
@@ -460,6 +461,7 @@ sqlite_writer_sync(struct sqlite_writer *w, uint64_t commit, struct br_error *er
         /* Every commit counted so far has written its frames: one sync covers them all. */
         uint64_t covers = w->committed;
         w->syncing = true;
+        w->syncs++;
         pthread_mutex_unlock(&w->sync_lock);
         int failed = sqlite_wal_sync(w->wal_file);
         pthread_mutex_lock(&w->sync_lock);
@@ -479,6 +481,15 @@ sqlite_writer_sync(struct sqlite_writer *w, uint64_t commit, struct br_error *er
         return 0;
     return br_error_set(err, BR_EIO, "cannot make the change durable: the write-ahead log could "
                         "not be synced (%s)", strerror(failed));
+}
+
+uint64_t
+sqlite_writer_syncs(struct sqlite_writer *w)
+{
+    pthread_mutex_lock(&w->sync_lock);
+    uint64_t syncs = w->syncs;
+    pthread_mutex_unlock(&w->sync_lock);
+    return syncs;
 }
 
 void

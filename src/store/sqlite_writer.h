@@ -174,4 +174,7 @@ void sqlite_writer_unlock(struct sqlite_writer *w);
  * way is waited for; one that failed leaves only the commits before it to wait for. */
 int sqlite_writer_sync(struct sqlite_writer *w, uint64_t commit, struct br_error *err);
 
+/* How many syncs of the WAL sqlite_writer_sync has begun: one may cover many commits. */
+uint64_t sqlite_writer_syncs(struct sqlite_writer *w);
+
 #endif

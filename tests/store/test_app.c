@@ -12,6 +12,7 @@
 #include "app/app.h"
 #include "app/exit_run.h"
 #include "app/users.h"
+#include "store/sqlite_writer.h"
 
 struct fixture {
     char dir[64];
@@ -299,10 +300,20 @@ test_nightly_run_records_once_and_late_service_reopens(void **state)
     assert_int_equal(report.examined, 0);
     assert_int_equal(report.recorded, 0);
 
-    /* Day 91: both programs exit on one date, retroactive to the last qualifying service. */
+    /* Day 91: both programs exit on one date, retroactive to the last qualifying service.  The
+     * run's commits (its start, the batch, its end) are made durable by one sync of the WAL. */
+    struct sqlite_writer *w = NULL;
+    char wal[160];
+    snprintf(wal, sizeof(wal), "%s-wal", f->db);
+    assert_int_equal(sqlite_writer_attach(f->db, wal, &w, &err), 0);
+    uint64_t commits = sqlite_writer_last_commit(w), syncs = sqlite_writer_syncs(w);
     assert_int_equal(app_exits_apply(&f->app, D("2026-04-11"), 1, &report, NULL, NULL, &err), 0);
     assert_int_equal(report.examined, 1);
     assert_int_equal(report.recorded, 2);
+    assert_int_equal(sqlite_writer_last_commit(w), commits + 3);
+    assert_true(sqlite_writer_durable(w, commits + 3));
+    assert_int_equal(sqlite_writer_syncs(w), syncs + 1);
+    sqlite_writer_detach(w);
     assert_int_equal(file_count_with_reads(
                          f->db, "SELECT count(*) FROM exits WHERE exit_date = '2026-01-10' AND "
                                 "determined_on = '2026-04-11'"),
