@@ -63,6 +63,8 @@ exit_result_cleanup(struct exit_result *result)
     free(result->order);
     free(result->gap_order);
     free(result->spans);
+    free(result->involved);
+    free(result->entries);
     exit_result_init(result);
 }
 
@@ -322,34 +324,39 @@ group_review_on(const struct group_walk *w)
 }
 
 /* RULES.md §3: a person known to a program — by an eligibility determination or any service in
- * it, self-service included — is at least a reportable individual for it. */
-static bool
-program_involved(const struct person_record *record, int program)
+ * it, self-service included — is at least a reportable individual for it.  Fills
+ * result->involved for every program, in one pass over the services. */
+static void
+find_involved(const struct catalog *catalog, const struct person_record *record,
+              struct exit_result *result)
 {
-    if (person_record_eligibility(record, program) != DATE_NONE)
-        return true;
+    xgrow(&result->involved, &result->cap_involved, catalog->n_programs, sizeof(bool));
+    for (size_t p = 0; p < catalog->n_programs; p++)
+        result->involved[p] = person_record_eligibility(record, (int)p) != DATE_NONE;
     for (size_t i = 0; i < record->n_services; i++)
-        if (record->services[i].program == program)
-            return true;
-    return false;
+        result->involved[record->services[i].program] = true;
 }
 
-/* The program's first participation-triggering service starting in [from, until) and by as_of. */
-static int32_t
-program_entry(const struct group_walk *w, int program, int32_t from, int32_t until)
+/* Each program of the group's first participation-triggering service starting in [from, until)
+ * and by as_of, into result->entries (DATE_NONE for none), in one pass over the services. */
+static void
+find_entries(const struct group_walk *w, int32_t from, int32_t until)
 {
     const struct person_record *record = w->record;
-    int32_t entry = DATE_NONE;
+    int32_t *entries = w->result->entries;
+
+    for (size_t p = 0; p < w->catalog->n_programs; p++)
+        entries[p] = DATE_NONE;
     for (size_t i = 0; i < record->n_services; i++) {
         const struct service *s = &record->services[i];
-        if (s->program != program || !w->catalog->services[s->code].triggers_participation)
+        if (exit_group_key(w->catalog, s->program) != w->key ||
+            !w->catalog->services[s->code].triggers_participation)
             continue;
         if (s->start_on < from || s->start_on >= until || s->start_on > w->result->as_of)
             continue;
-        if (entry == DATE_NONE || s->start_on < entry)
-            entry = s->start_on;
+        if (entries[s->program] == DATE_NONE || s->start_on < entries[s->program])
+            entries[s->program] = s->start_on;
     }
-    return entry;
 }
 
 static int
@@ -391,11 +398,10 @@ emit_periods(struct group_walk *w)
             until = DATE_OPEN_ENDED;
         int gaps = gaps_between(w, from, until);
 
+        find_entries(w, from, until);
         for (size_t p = 0; p < catalog->n_programs; p++) {
-            if (exit_group_key(catalog, (int)p) != w->key)
-                continue;
-            int32_t entry = program_entry(w, (int)p, from, until);
-            if (entry == DATE_NONE)
+            int32_t entry = result->entries[p];
+            if (entry == DATE_NONE) /* not in the group, or did not enter in this period */
                 continue;
             struct exit_period *out = period_add(result);
             *out = (struct exit_period){
@@ -429,8 +435,7 @@ emit_periods(struct group_walk *w)
     }
 
     for (size_t p = 0; p < catalog->n_programs; p++) {
-        if (exit_group_key(catalog, (int)p) != w->key ||
-            !program_involved(w->record, (int)p))
+        if (exit_group_key(catalog, (int)p) != w->key || !result->involved[p])
             continue;
         bool entered = false;
         for (size_t i = first_emitted; i < result->n_periods && !entered; i++)
@@ -468,10 +473,10 @@ determine_group(struct group_walk *w)
 }
 
 static bool
-group_involved(const struct catalog *catalog, const struct person_record *record, int key)
+group_involved(const struct catalog *catalog, const struct exit_result *result, int key)
 {
     for (size_t p = 0; p < catalog->n_programs; p++)
-        if (exit_group_key(catalog, (int)p) == key && program_involved(record, (int)p))
+        if (exit_group_key(catalog, (int)p) == key && result->involved[p])
             return true;
     return false;
 }
@@ -491,6 +496,8 @@ exit_determine(const struct catalog *catalog, const struct policy *policy,
         result->stale_services[result->n_stale++] = (int)i;
     }
 
+    find_involved(catalog, record, result);
+    xgrow(&result->entries, &result->cap_entries, catalog->n_programs, sizeof(int32_t));
     struct group_walk w = {
         .catalog = catalog,
         .policy = policy,
@@ -502,7 +509,7 @@ exit_determine(const struct catalog *catalog, const struct policy *policy,
         int key = p < 0 ? EXIT_GROUP_COMMON : p;
         if (p >= 0 && catalog->programs[p].common_exit)
             continue;
-        if (!group_involved(catalog, record, key))
+        if (!group_involved(catalog, result, key))
             continue;
         w.key = key;
         determine_group(&w);

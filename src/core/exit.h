@@ -76,6 +76,10 @@ struct exit_result {
     size_t cap_gap_order;
     struct exit_span *spans;
     size_t cap_spans;
+    bool *involved; /* by program: is the person known to it (RULES.md §3) */
+    size_t cap_involved;
+    int32_t *entries; /* by program: its entry day in the period being emitted, or DATE_NONE */
+    size_t cap_entries;
 };
 
 void exit_result_init(struct exit_result *result);

@@ -1316,6 +1316,13 @@ test_reportable(void **state)
     assert_reportable(find("WP", 0));
     assert_reportable(find("ADULT", 0));
 
+    /* Known to a program by a service alone, with no eligibility determination: self-service. */
+    person_record_reset(&record);
+    service_on("WP", "SELF_SERVICE", "2026-01-05");
+    determine("2026-06-01");
+    assert_int(result.n_periods, 1);
+    assert_reportable(find("WP", 0));
+
     /* Nobody known to any program: nothing at all. */
     person_record_reset(&record);
     determine("2026-06-01");
