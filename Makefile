@@ -75,6 +75,11 @@ SIZE ?= 100000
 bench:
 	bench/run $(SIZE)
 
+# The exit engine over people generated in memory, against a naive peer (bench/run's step g).
+$(BUILD)/bench_exit: bench/bench_exit.c $(BUILD)/libbraid.a $(wildcard src/*/*.h)
+	@echo "  LINK $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libbraid.a $(LDLIBS)
+
 fmt:
 	clang-format -i src/*/*.c src/*/*.h tests/*/*.c
 
