@@ -186,6 +186,29 @@ peer_status(struct bench *bn, const struct person_record *r, int program)
 
 /* ---- Running the batch ------------------------------------------------------------------- */
 
+/* The engine over every person of the batch (the checksums keep the compiler from dropping the
+ * work). */
+static void
+engine_pass(struct bench *bn)
+{
+    for (size_t i = 0; i < bn->batch.n_people; i++) {
+        struct person_record r = batch_record(&bn->batch, i);
+        exit_determine(bn->catalog, bn->policy, &r, bn->as_of, &bn->result);
+        bn->engine_checksum += bn->result.n_periods;
+    }
+}
+
+/* The peer over every program of every person of the batch. */
+static void
+peer_pass(struct bench *bn)
+{
+    for (size_t i = 0; i < bn->batch.n_people; i++) {
+        struct person_record r = batch_record(&bn->batch, i);
+        for (size_t p = 0; p < bn->catalog->n_programs; p++)
+            bn->peer_checksum += peer_status(bn, &r, (int)p);
+    }
+}
+
 static void
 run_batch(struct bench *bn)
 {
@@ -196,26 +219,14 @@ run_batch(struct bench *bn)
     /* Untimed, once: the first batch warms the caches and grows the working buffers of both,
      * which would otherwise weigh on small populations (a few batches) alone. */
     if (!bn->warmed) {
-        for (size_t i = 0; i < b->n_people; i++) {
-            struct person_record r = batch_record(b, i);
-            exit_determine(catalog, bn->policy, &r, bn->as_of, &bn->result);
-            for (size_t p = 0; p < catalog->n_programs; p++)
-                peer_status(bn, &r, (int)p);
-        }
+        engine_pass(bn);
+        peer_pass(bn);
         bn->warmed = true;
     }
     double t0 = now();
-    for (size_t i = 0; i < b->n_people; i++) {
-        struct person_record r = batch_record(b, i);
-        exit_determine(catalog, bn->policy, &r, bn->as_of, &bn->result);
-        bn->engine_checksum += bn->result.n_periods;
-    }
+    engine_pass(bn);
     double t1 = now();
-    for (size_t i = 0; i < b->n_people; i++) {
-        struct person_record r = batch_record(b, i);
-        for (size_t p = 0; p < catalog->n_programs; p++)
-            bn->peer_checksum += peer_status(bn, &r, (int)p);
-    }
+    peer_pass(bn);
     double t2 = now();
     bn->engine_seconds += t1 - t0;
     bn->peer_seconds += t2 - t1;

@@ -343,8 +343,10 @@ static void
 find_entries(const struct group_walk *w, int32_t from, int32_t until)
 {
     const struct person_record *record = w->record;
-    int32_t *entries = w->result->entries;
+    struct exit_result *result = w->result;
 
+    xgrow(&result->entries, &result->cap_entries, w->catalog->n_programs, sizeof(int32_t));
+    int32_t *entries = result->entries;
     for (size_t p = 0; p < w->catalog->n_programs; p++)
         entries[p] = DATE_NONE;
     for (size_t i = 0; i < record->n_services; i++) {
@@ -352,7 +354,7 @@ find_entries(const struct group_walk *w, int32_t from, int32_t until)
         if (exit_group_key(w->catalog, s->program) != w->key ||
             !w->catalog->services[s->code].triggers_participation)
             continue;
-        if (s->start_on < from || s->start_on >= until || s->start_on > w->result->as_of)
+        if (s->start_on < from || s->start_on >= until || s->start_on > result->as_of)
             continue;
         if (entries[s->program] == DATE_NONE || s->start_on < entries[s->program])
             entries[s->program] = s->start_on;
@@ -497,7 +499,6 @@ exit_determine(const struct catalog *catalog, const struct policy *policy,
     }
 
     find_involved(catalog, record, result);
-    xgrow(&result->entries, &result->cap_entries, catalog->n_programs, sizeof(int32_t));
     struct group_walk w = {
         .catalog = catalog,
         .policy = policy,
